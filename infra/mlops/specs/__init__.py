@@ -1,0 +1,1 @@
+"""Typed model specs and stack settings, loaded from YAML with file:line errors."""

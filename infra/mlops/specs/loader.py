@@ -1,0 +1,309 @@
+"""Reads model specs and stack files from YAML into typed values, with errors a user can act on."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import types
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from ..errors import InputError
+from .model import ENVIRONMENTS, ModelSpec
+from .names import SAGEMAKER_NAME_MAX, resource_name
+from .stack import CONFIG_KEYS, StackConfig
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A parsed YAML file and the line each key path starts on."""
+
+    path: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, *candidates: Path_) -> int | None:
+        """The line of the first candidate path present, or of its nearest present parent."""
+        for path in candidates:
+            for cut in range(len(path), -1, -1):
+                line = self.lines.get(path[:cut])
+                if line is not None and cut > 0:
+                    return line
+        return None
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A model spec as deployed to one environment, with where it came from."""
+
+    spec: ModelSpec
+    source: Path
+    text_sha256: str
+
+
+def read_yaml(path: Path) -> SourceFile:
+    """Parse a YAML file, keeping line numbers; syntax errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: file not found") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read file: {e}") from e
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise InputError(f"{where}: invalid YAML: {e.problem or e.context}") from e
+    lines: dict[Path_, int] = {}
+    _record_lines(data, (), lines)
+    return SourceFile(path=path, data=data, lines=lines)
+
+
+def _record_lines(node: Any, path: Path_, lines: dict[Path_, int]) -> None:
+    if isinstance(node, CommentedMap):
+        for key in node:
+            line, _col = node.lc.key(key)
+            lines[(*path, str(key))] = line + 1
+            _record_lines(node[key], (*path, str(key)), lines)
+    elif isinstance(node, CommentedSeq):
+        for index, item in enumerate(node):
+            line, _col = node.lc.item(index)
+            lines[(*path, index)] = line + 1
+            _record_lines(item, (*path, index), lines)
+
+
+def plain(node: Any) -> Any:
+    """ruamel's round-trip containers as plain dicts and lists."""
+    if isinstance(node, Mapping):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep-merge mappings; any other override value (lists included) replaces the base."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _allowed_keys(model: type[BaseModel], loc: Path_) -> list[str]:
+    """The keys a spec type accepts at `loc`, found by walking the pydantic annotations."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        if info is None:
+            return []
+        current = _unwrap(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(f.alias or n for n, f in current.model_fields.items())
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The BaseModel inside Optional[...] / list[...] / Annotated[...], if any."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _unwrap(arg)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+    return annotation
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value)
+
+
+def validation_problems(
+    error: ValidationError, model: type[BaseModel], source: SourceFile, prefixes: list[Path_]
+) -> list[str]:
+    """One line per pydantic error: `file:line: field.path: expected …, found …`."""
+    problems = []
+    for err in error.errors(include_url=False):
+        loc: Path_ = tuple(err["loc"])
+        line = source.line_of(*[(*prefix, *loc) for prefix in prefixes])
+        where = f"{source.path}:{line}" if line else f"{source.path}"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(model, loc[:-1])
+            detail = f"unknown field '{loc[-1]}'; expected one of: {', '.join(allowed)}"
+        elif kind == "missing":
+            detail = "required field is missing"
+        else:
+            message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            if message.startswith("Input should be "):
+                message = "expected " + message.removeprefix("Input should be ")
+            if isinstance(err.get("input"), dict) and kind.startswith("value_error"):
+                detail = message
+            else:
+                detail = f"{message}; found {_describe(err.get('input'))}"
+        problems.append(f"{where}: {format_path(loc)}: {detail}")
+    return problems
+
+
+TOP_LEVEL_KEYS = ("metadata", "feature_groups", "training", "registry", "serving", "monitoring", "environments")
+
+
+def _spec_for_environment(source: SourceFile, environment: str) -> dict[str, Any]:
+    raw = plain(source.data)
+    if not isinstance(raw, dict):
+        raise InputError(f"{source.path}:1: a model spec must be a mapping with keys {', '.join(TOP_LEVEL_KEYS)}")
+    overrides = raw.pop("environments", None) or {}
+    if not isinstance(overrides, dict):
+        line = source.line_of(("environments",))
+        raise InputError(f"{source.path}:{line}: environments: expected a mapping of {', '.join(ENVIRONMENTS)} to overrides")
+    unknown = sorted(set(overrides) - set(ENVIRONMENTS))
+    if unknown:
+        line = source.line_of(("environments", unknown[0]))
+        raise InputError(
+            f"{source.path}:{line}: environments.{unknown[0]}: unknown environment; expected one of: {', '.join(ENVIRONMENTS)}"
+        )
+    override = overrides.get(environment) or {}
+    if not isinstance(override, dict):
+        line = source.line_of(("environments", environment))
+        raise InputError(f"{source.path}:{line}: environments.{environment}: expected a mapping of overrides")
+    return merge(raw, override)
+
+
+def load_spec(path: Path, environment: str) -> ModelSpec:
+    """One model spec file, merged for one environment and validated."""
+    source = read_yaml(path)
+    merged = _spec_for_environment(source, environment)
+    try:
+        return ModelSpec.model_validate(merged)
+    except ValidationError as e:
+        # An override's line wins over the base line for the same field.
+        prefixes: list[Path_] = [("environments", environment), ()]
+        problems = validation_problems(e, ModelSpec, source, prefixes)
+        raise InputError(f"{path}: invalid model spec for environment '{environment}'", problems=problems) from e
+
+
+def spec_files(models_dir: Path) -> list[Path]:
+    if not models_dir.is_dir():
+        raise InputError(f"{models_dir}: models directory not found; create it with one <model>.yaml per model")
+    files = sorted([*models_dir.glob("*.yaml"), *models_dir.glob("*.yml")])
+    if not files:
+        raise InputError(f"{models_dir}: no model specs found; add one <model>.yaml per model")
+    return files
+
+
+def load_specs(models_dir: Path, environment: str, name_prefix: str) -> list[LoadedSpec]:
+    """Every model spec in a directory for one environment; all problems reported together."""
+    problems: list[str] = []
+    loaded: list[LoadedSpec] = []
+    seen: dict[str, Path] = {}
+    for path in spec_files(models_dir):
+        try:
+            spec = load_spec(path, environment)
+        except InputError as e:
+            problems.extend([e.message] if not e.problems else e.problems)
+            continue
+        if spec.name in seen:
+            problems.append(f"{path}: metadata.name: duplicate model name '{spec.name}', already defined in {seen[spec.name]}")
+            continue
+        if path.stem != spec.name:
+            problems.append(f"{path}: metadata.name: '{spec.name}' must match the file name '{path.stem}'; rename one of them")
+            continue
+        seen[spec.name] = path
+        problems.extend(_name_length_problems(path, spec, environment, name_prefix))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        loaded.append(LoadedSpec(spec=spec, source=path, text_sha256=digest))
+    if problems:
+        raise InputError(f"{models_dir}: {len(problems)} problem(s) in model specs for environment '{environment}'", problems=problems)
+    return loaded
+
+
+def _name_length_problems(path: Path, spec: ModelSpec, environment: str, prefix: str) -> Iterator[str]:
+    longest = resource_name(prefix, environment, spec.name, "mq-schedule")
+    if len(longest) > SAGEMAKER_NAME_MAX:
+        yield (
+            f"{path}: metadata.name: '{spec.name}' is too long for this stack: SageMaker names such as "
+            f"'{longest}' would exceed {SAGEMAKER_NAME_MAX} characters; shorten the model name or mlops:namePrefix"
+        )
+    for group in spec.feature_groups:
+        name = resource_name(prefix, environment, spec.name, group.name)
+        if len(name) > SAGEMAKER_NAME_MAX + 1:
+            yield (
+                f"{path}: feature_groups: '{group.name}' gives the feature group name '{name}' "
+                f"({len(name)} characters, AWS allows {SAGEMAKER_NAME_MAX + 1}); shorten it"
+            )
+
+
+def load_stack_file(project_dir: Path, stack: str) -> StackConfig:
+    """`Pulumi.<stack>.yaml` as a typed StackConfig; unknown `mlops:` keys are errors."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        available = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+        raise InputError(f"{path}: stack '{stack}' has no config file; available stacks: {', '.join(available) or 'none'}")
+    source = read_yaml(path)
+    raw = plain(source.data) or {}
+    config = raw.get("config") if isinstance(raw, dict) else None
+    if not isinstance(config, dict):
+        raise InputError(f"{path}:1: expected a top-level 'config:' mapping with the mlops:* and aws:region keys")
+    return stack_config_from_values(stack, config, source)
+
+
+def stack_config_from_values(stack: str, config: Mapping[str, Any], source: SourceFile | None = None) -> StackConfig:
+    """Build a StackConfig from namespaced Pulumi config values (`mlops:environment`, `aws:region`)."""
+    where = str(source.path) if source else f"stack '{stack}' config"
+
+    def locate(*path: str | int) -> str:
+        line = source.line_of(("config", *path)) if source else None
+        return f"{where}:{line}" if line else where
+
+    values: dict[str, Any] = {"stack": stack, "region": config.get("aws:region")}
+    problems = []
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != "mlops":
+            continue
+        if name not in CONFIG_KEYS:
+            expected = ", ".join("mlops:" + k for k in CONFIG_KEYS)
+            problems.append(f"{locate(key)}: {key}: unknown setting; expected one of: {expected}")
+        else:
+            values[name] = value
+    if not problems:
+        try:
+            return StackConfig.model_validate(values)
+        except ValidationError as e:
+            for err in e.errors(include_url=False):
+                loc = tuple(err["loc"])
+                key = f"aws:{loc[0]}" if loc[0] == "region" else f"mlops:{loc[0]}"
+                if err["type"] == "missing":
+                    detail = "required setting is missing"
+                else:
+                    message = err["msg"].removeprefix("Value error, ").replace("Input should be ", "expected ")
+                    detail = f"{message}; found {_describe(err.get('input'))}"
+                problems.append(f"{locate(key, *loc[1:])}: {format_path((key, *loc[1:]))}: {detail}")
+    raise InputError(f"{where}: invalid stack config", problems=problems)

@@ -1,0 +1,45 @@
+"""Pydantic type for a stack's settings, the `mlops:*` keys of `Pulumi.<stack>.yaml`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from .model import Environment
+
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+
+
+class Network(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        alias="subnetIds", min_length=1, max_length=16
+    )
+    security_group_ids: list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
+        alias="securityGroupIds", min_length=1, max_length=5
+    )
+
+
+class StackConfig(BaseModel):
+    """Everything a stack adds to the model specs: where, which environment, how named."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    stack: str
+    region: Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+    environment: Environment
+    # Short, because it leads every physical name and S3 bucket prefixes stop at 37 characters.
+    name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}$")] = Field(alias="namePrefix")
+    alert_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        default=None, alias="alertEmail"
+    )
+    network: Network | None = None
+    models_dir: str = Field(default="models", alias="modelsDir")
+
+
+# The `mlops:` keys a stack file may set, in the names Pulumi config uses.
+CONFIG_KEYS: tuple[str, ...] = tuple(
+    field.alias or name for name, field in StackConfig.model_fields.items() if name not in ("stack", "region")
+)
