@@ -128,8 +128,10 @@ class Triggers(Strict):
 
 
 class Training(Strict):
-    framework: Literal["xgboost", "sklearn", "pytorch", "tensorflow", "huggingface"] | None = None
+    framework: Literal["xgboost", "sklearn", "pytorch", "tensorflow"] | None = None
     framework_version: NonEmpty | None = None
+    # pytorch and tensorflow images are published per Python version (e.g. py310).
+    py_version: Annotated[str, StringConstraints(pattern=r"^py3\d{1,2}$")] | None = None
     image_uri: Annotated[str, StringConstraints(pattern=r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/.+$")] | None = None
     entry_point: NonEmpty | None = None
     instance_type: InstanceType = "ml.m5.xlarge"
@@ -149,6 +151,8 @@ class Training(Strict):
             raise ValueError("give framework or image_uri, not both")
         if self.framework is not None and self.framework_version is None:
             raise ValueError(f"framework '{self.framework}' needs framework_version")
+        if self.framework in ("pytorch", "tensorflow") and self.py_version is None:
+            raise ValueError(f"framework '{self.framework}' needs py_version (for example py310)")
         channels = [i.channel for i in self.inputs]
         if len(set(channels)) != len(channels):
             raise ValueError(f"training input channels must be unique, found {channels}")
@@ -286,6 +290,8 @@ class Alarms(Strict):
     latency_p99_ms: int = Field(default=500, ge=1)
     error_5xx_count: int = Field(default=5, ge=1)
     error_4xx_count: int = Field(default=50, ge=1)
+    # Model Monitor's baseline-drift distance per feature, between 0 and 1.
+    drift_threshold: float = Field(default=0.2, gt=0, le=1)
     evaluation_minutes: int = Field(default=5, ge=1, le=1440)
 
 
@@ -315,11 +321,17 @@ class ModelSpec(Strict):
         dupes = sorted({n for n in group_names if group_names.count(n) > 1})
         if dupes:
             raise ValueError(f"feature group names must be unique, found duplicates {dupes}")
+        offline = {g.name for g in self.feature_groups if g.offline_store}
         for i, source in enumerate(self.training.inputs):
             if source.feature_group is not None and source.feature_group not in group_names:
                 raise ValueError(
                     f"training.inputs[{i}].feature_group '{source.feature_group}' is not defined; "
                     f"defined feature groups: {group_names or 'none'}"
+                )
+            if source.feature_group is not None and source.feature_group not in offline:
+                raise ValueError(
+                    f"training.inputs[{i}].feature_group '{source.feature_group}' has no offline store to train from; "
+                    "set offline_store: true on it"
                 )
         if self.serving.mode is ServingMode.SERVERLESS and self.monitoring.data_quality and self.monitoring.data_quality.enabled:
             raise ValueError("monitoring.data_quality needs captured data, which serverless endpoints do not produce")

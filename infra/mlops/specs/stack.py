@@ -32,6 +32,10 @@ class StackConfig(BaseModel):
     environment: Environment
     # Short, because it leads every physical name and S3 bucket prefixes stop at 37 characters.
     name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}$")] = Field(alias="namePrefix")
+    # Who answers for the shared platform resources (KMS key, buckets, topic); tagged on each.
+    owner: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    team: Annotated[str, StringConstraints(min_length=1)]
+    cost_center: Annotated[str, StringConstraints(min_length=1)] = Field(alias="costCenter")
     alert_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
         default=None, alias="alertEmail"
     )

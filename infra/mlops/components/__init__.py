@@ -1,0 +1,1 @@
+"""Pulumi component resources: the platform base and the per-model building blocks."""

@@ -1,0 +1,161 @@
+"""Everything one model spec declares: access, features, pipeline, registry, serving, monitoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from ..specs.model import ModelSpec
+from ..specs.names import resource_name
+from ..specs.stack import StackConfig
+from .access import ModelAccess, ModelAccessArgs
+from .feature_store import FeatureStore, FeatureStoreArgs
+from .monitoring import Monitoring, MonitoringArgs
+from .platform import PlatformOutputs
+from .registry import ModelRegistry, ModelRegistryArgs
+from .serving import Serving, ServingArgs
+from .tags import model_tags
+from .training import TrainingPipeline, TrainingPipelineArgs
+
+
+@dataclass
+class Images:
+    training: str
+    inference: str
+    monitor: str
+
+
+@dataclass
+class ModelStackArgs:
+    spec: ModelSpec
+    stack: StackConfig
+    platform: PlatformOutputs
+    images: Images
+
+
+class ModelStack(pulumi.ComponentResource):
+    """One model on one environment, wired to the shared platform base."""
+
+    def __init__(self, name: str, args: ModelStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:model:ModelStack", name, None, opts)
+        spec, stack, platform = args.spec, args.stack, args.platform
+        child = pulumi.ResourceOptions(parent=self)
+        tags = model_tags(spec, stack.environment)
+        physical = resource_name(stack.name_prefix, stack.environment, spec.name)
+        buckets = platform.buckets
+
+        read_uris = [i.s3_uri for i in spec.training.inputs if i.s3_uri]
+        if spec.training.triggers.on_new_data:
+            read_uris.append(spec.training.triggers.on_new_data.s3_uri)
+        if spec.monitoring.model_quality:
+            read_uris.append(spec.monitoring.model_quality.ground_truth_s3_uri)
+        if spec.monitoring.data_quality and spec.monitoring.data_quality.baseline_s3_uri:
+            read_uris.append(spec.monitoring.data_quality.baseline_s3_uri)
+        access = ModelAccess(
+            f"{name}-access",
+            ModelAccessArgs(
+                model=spec.name,
+                name_prefix=f"{stack.name_prefix}-{stack.environment}",
+                region=stack.region,
+                platform=platform,
+                read_uris=read_uris,
+                image_uris=sorted({args.images.training, args.images.inference, args.images.monitor}),
+                tags=tags,
+            ),
+            opts=child,
+        )
+
+        offline_uris: dict[str, pulumi.Output[str]] = {}
+        if spec.feature_groups:
+            features = FeatureStore(
+                f"{name}-features",
+                FeatureStoreArgs(
+                    model=spec.name,
+                    name_prefix=stack.name_prefix,
+                    environment=stack.environment,
+                    groups=spec.feature_groups,
+                    role_arn=access.role_arn,
+                    key_arn=platform.key_arn,
+                    offline_bucket=buckets["feature-store"].name,
+                    tags=tags,
+                ),
+                opts=child,
+            )
+            offline_uris = features.offline_uris
+
+        registry = ModelRegistry(
+            f"{name}-registry",
+            ModelRegistryArgs(group_name=physical, description=spec.metadata.description, tags=tags),
+            opts=child,
+        )
+        network = stack.network
+        TrainingPipeline(
+            f"{name}-training",
+            TrainingPipelineArgs(
+                spec=spec,
+                name_prefix=stack.name_prefix,
+                environment=stack.environment,
+                region=stack.region,
+                role_arn=access.role_arn,
+                trigger_role_arn=access.trigger_role_arn,
+                trigger_role_name=access.trigger_role_name,
+                key_arn=platform.key_arn,
+                artifacts_bucket=buckets["artifacts"].name,
+                model_package_group=registry.group_name,
+                input_uris={
+                    i.channel: (i.s3_uri if i.s3_uri else offline_uris[i.feature_group]) for i in spec.training.inputs
+                },
+                subnet_ids=network.subnet_ids if network else [],
+                security_group_ids=network.security_group_ids if network else [],
+                tags=tags,
+            ),
+            opts=child,
+        )
+
+        pinned = spec.registry.pinned_version
+        serving = Serving(
+            f"{name}-serving",
+            ServingArgs(
+                spec=spec,
+                endpoint_name=physical,
+                region=stack.region,
+                role_arn=access.role_arn,
+                key_arn=platform.key_arn,
+                topic_arn=platform.topic_arn,
+                image_uri=args.images.inference,
+                # Unpinned environments serve the artifact promoted to this fixed key.
+                model_data_url=pulumi.Output.concat("s3://", buckets["artifacts"].name, f"/{spec.name}/serving/model.tar.gz"),
+                model_package_arn=(
+                    pulumi.Output.format(
+                        "arn:{0}:sagemaker:{1}:{2}:model-package/{3}/{4}",
+                        platform.partition, stack.region, platform.account_id, registry.group_name, pinned,
+                    )
+                    if pinned is not None
+                    else None
+                ),
+                capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
+                async_output_uri=pulumi.Output.concat("s3://", buckets["artifacts"].name, f"/{spec.name}/async-output"),
+                network=network,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        Monitoring(
+            f"{name}-monitoring",
+            MonitoringArgs(
+                spec=spec,
+                endpoint_name=serving.endpoint_name,
+                schedule_prefix=physical,
+                role_arn=access.role_arn,
+                key_arn=platform.key_arn,
+                topic_arn=platform.topic_arn,
+                monitor_image=args.images.monitor,
+                reports_uri=pulumi.Output.concat("s3://", buckets["reports"].name, f"/{spec.name}/monitoring"),
+                network=network,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        self.endpoint_name = serving.endpoint_name
+        self.register_outputs({"endpointName": serving.endpoint_name, "modelPackageGroup": registry.group_name})

@@ -1,0 +1,119 @@
+"""The SageMaker training pipeline of one model and the EventBridge rules that start it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .. import sagemaker_adapter
+from ..specs.model import ModelSpec
+from ..specs.names import resource_name
+
+
+@dataclass
+class TrainingPipelineArgs:
+    spec: ModelSpec
+    name_prefix: str
+    environment: str
+    region: str
+    role_arn: pulumi.Input[str]
+    trigger_role_arn: pulumi.Input[str]
+    trigger_role_name: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    artifacts_bucket: pulumi.Input[str]
+    model_package_group: pulumi.Input[str]
+    input_uris: dict[str, pulumi.Input[str]]
+    subnet_ids: list[str]
+    security_group_ids: list[str]
+    tags: dict[str, str]
+
+
+class TrainingPipeline(pulumi.ComponentResource):
+    """Prepare → Train → Evaluate → threshold → Register, retrained on a schedule and on new data."""
+
+    pipeline_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TrainingPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:sagemaker:TrainingPipeline", name, None, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        pipeline_name = resource_name(args.name_prefix, args.environment, spec.name)
+        approval = "Approved" if spec.registry.approval.value == "automatic" else "PendingManualApproval"
+        channels = sorted(args.input_uris)
+
+        def definition(values: list[str]) -> str:
+            role_arn, bucket, key_arn, group, *uris = values
+            return sagemaker_adapter.pipeline_definition(
+                spec,
+                sagemaker_adapter.PipelineContext(
+                    region=args.region,
+                    role_arn=role_arn,
+                    artifacts_bucket=bucket,
+                    kms_key_arn=key_arn,
+                    model_package_group=group,
+                    job_prefix=pipeline_name,
+                    approval_status=approval,
+                    input_uris=dict(zip(channels, uris)),
+                    subnet_ids=tuple(args.subnet_ids),
+                    security_group_ids=tuple(args.security_group_ids),
+                ),
+            )
+
+        pipeline = aws.sagemaker.Pipeline(
+            f"{name}-pipeline",
+            pipeline_name=pipeline_name,
+            pipeline_display_name=pipeline_name,
+            pipeline_description=spec.metadata.description,
+            role_arn=args.role_arn,
+            pipeline_definition=pulumi.Output.all(
+                args.role_arn, args.artifacts_bucket, args.key_arn, args.model_package_group,
+                *[args.input_uris[c] for c in channels],
+            ).apply(definition),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-start-pipeline",
+            role=args.trigger_role_name,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": ["sagemaker:StartPipelineExecution"], "Resource": [pipeline.arn]}
+                    ],
+                }
+            ),
+            opts=child,
+        )
+
+        triggers = spec.training.triggers
+        if triggers.schedule:
+            self._trigger(f"{name}-schedule", pipeline, args, schedule_expression=triggers.schedule,
+                          description=f"Retrains {spec.name} on schedule {triggers.schedule}")
+        if triggers.on_new_data:
+            bucket, _, prefix = triggers.on_new_data.s3_uri.removeprefix("s3://").partition("/")
+            # S3 sends these events only when the source bucket has EventBridge
+            # notifications turned on (a bucket-level setting owned by the data team).
+            pattern = {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": prefix}]}},
+            }
+            self._trigger(f"{name}-new-data", pipeline, args, event_pattern=pulumi.Output.json_dumps(pattern),
+                          description=f"Retrains {spec.name} when data lands under {triggers.on_new_data.s3_uri}")
+        self.pipeline_arn = pipeline.arn
+        self.register_outputs({"pipelineArn": pipeline.arn, "pipelineName": pipeline_name})
+
+    def _trigger(self, name: str, pipeline: aws.sagemaker.Pipeline, args: TrainingPipelineArgs, **rule_args) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(name, tags=args.tags, opts=child, **rule_args)
+        aws.cloudwatch.EventTarget(
+            f"{name}-target",
+            rule=rule.name,
+            arn=pipeline.arn,
+            role_arn=args.trigger_role_arn,
+            sagemaker_pipeline_target={"pipeline_parameter_lists": []},
+            opts=child,
+        )

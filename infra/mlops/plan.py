@@ -1,0 +1,125 @@
+"""Offline plan: the resource graph one stack would deploy, as a deterministic JSON document."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import offline
+from .errors import InputError
+from .specs.loader import LoadedSpec, load_specs, load_stack_file, plain, read_yaml
+from .specs.stack import StackConfig
+
+PLAN_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: str
+    stack: StackConfig
+    specs: list[LoadedSpec]
+    resources: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "formatVersion": PLAN_FORMAT_VERSION,
+            "project": self.project,
+            "stack": self.stack.stack,
+            "environment": self.stack.environment,
+            "region": self.stack.region,
+            "resources": self.resources,
+        }
+
+    def counts_by_model(self) -> dict[str, Counter]:
+        """Custom resources per model (platform resources under 'shared') and per type."""
+        counts: dict[str, Counter] = {}
+        for r in self.resources:
+            if r["custom"]:
+                counts.setdefault(r["model"] or "shared", Counter())[r["type"]] += 1
+        return dict(sorted(counts.items()))
+
+
+def normalize(value: Any) -> Any:
+    """Mock and CrossGuard inputs carry integers as floats; make whole floats integers again."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: normalize(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
+def tags_of(inputs: dict[str, Any]) -> dict[str, str]:
+    """Tags as a mapping, whether the provider takes a map (pulumi-aws) or key/value pairs (aws-native)."""
+    tags = inputs.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    if isinstance(tags, list):
+        return {str(t.get("key")): str(t.get("value")) for t in tags if isinstance(t, dict)}
+    return {}
+
+
+def project_name(project_dir: Path) -> str:
+    source = read_yaml(project_dir / "Pulumi.yaml")
+    name = (plain(source.data) or {}).get("name") if isinstance(source.data, dict) else None
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{project_dir / 'Pulumi.yaml'}:1: name: the project needs a name")
+    return name
+
+
+def build_plan(project_dir: Path, stack_name: str) -> Plan:
+    """Validate the inputs, run the program under mocks and capture every resource."""
+    project = project_name(project_dir)
+    stack = load_stack_file(project_dir, stack_name)
+    specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
+    config = plain(read_yaml(project_dir / f"Pulumi.{stack_name}.yaml").data)["config"]
+    captured = offline.run_entry_point(project_dir, project, stack_name, stack.region, config)
+    resources = []
+    for r in captured:
+        inputs = normalize(r.inputs)
+        tags = tags_of(inputs)
+        model = tags.get("model")
+        resources.append(
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "custom": r.custom,
+                "parent": r.parent,
+                "dependencies": r.dependencies,
+                "model": None if model in (None, "shared") else model,
+                "inputs": inputs,
+                "tags": tags,
+            }
+        )
+    _attribute_untagged(resources)
+    return Plan(project=project, stack=stack, specs=specs, resources=resources)
+
+
+def _attribute_untagged(resources: list[dict[str, Any]]) -> None:
+    """Untaggable resources (role policies, targets, components) belong to their enclosing ModelStack's model."""
+    by_urn = {r["urn"]: r for r in resources}
+    for r in resources:
+        if r["type"] == "mlops:model:ModelStack":
+            r["model"] = r["name"]
+    for r in resources:
+        node = r
+        while r["model"] is None and node.get("parent") in by_urn:
+            node = by_urn[node["parent"]]
+            r["model"] = node["model"]
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_plan(plan: Plan, reports_dir: Path) -> Path:
+    out = reports_dir / plan.stack.stack / "plan.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_json(plan.to_dict()), encoding="utf-8")
+    return out

@@ -1,0 +1,50 @@
+"""The Pulumi program: read config once, load specs, build the platform and one ModelStack per model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from . import config, sagemaker_adapter
+from .components.model_stack import Images, ModelStack, ModelStackArgs
+from .components.platform import Platform, PlatformArgs
+from .components.tags import platform_tags
+from .errors import InputError
+from .specs.loader import LoadedSpec, load_specs
+
+
+def resolve_images(loaded: list[LoadedSpec], region: str) -> dict[str, Images]:
+    """Every model's images, resolved before any resource is declared; unknown versions are input errors."""
+    monitor = sagemaker_adapter.model_monitor_image(region)
+    images, problems = {}, []
+    for item in loaded:
+        try:
+            images[item.spec.name] = Images(
+                training=sagemaker_adapter.training_image(item.spec, region),
+                inference=sagemaker_adapter.inference_image(item.spec, region),
+                monitor=monitor,
+            )
+        except sagemaker_adapter.ImageLookupError as e:
+            problems.append(f"{item.source}: training.framework_version: no SageMaker image in {region}: {e}")
+    if problems:
+        raise InputError("unknown framework images", problems=problems)
+    return images
+
+
+def define_stack(project_dir: Path) -> None:
+    stack = config.stack_config()
+    loaded = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
+    images = resolve_images(loaded, stack.region)
+    platform = Platform("platform", PlatformArgs(stack=stack, tags=platform_tags(stack, [x.spec for x in loaded])))
+    endpoints = {}
+    for item in loaded:
+        model = ModelStack(
+            item.spec.name,
+            ModelStackArgs(spec=item.spec, stack=stack, platform=platform.outputs, images=images[item.spec.name]),
+        )
+        endpoints[item.spec.name] = model.endpoint_name
+    pulumi.export("environment", stack.environment)
+    pulumi.export("kmsKeyArn", platform.outputs.key_arn)
+    pulumi.export("alertTopicArn", platform.outputs.topic_arn)
+    pulumi.export("endpoints", endpoints)

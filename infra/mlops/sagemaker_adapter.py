@@ -1,0 +1,223 @@
+"""The one place that talks to the SageMaker Python SDK 2.x: image URIs and pipeline definitions."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+
+# The SDK must build definitions without AWS: no instance-metadata lookups, no telemetry,
+# no v2 deprecation banner on every import.
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+logging.getLogger("sagemaker").setLevel(logging.ERROR)
+logging.getLogger("sagemaker.config").setLevel(logging.ERROR)
+warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
+
+import boto3  # noqa: E402
+import sagemaker.utils  # noqa: E402
+from sagemaker import image_uris  # noqa: E402
+from sagemaker.estimator import Estimator  # noqa: E402
+from sagemaker.inputs import TrainingInput  # noqa: E402
+from sagemaker.model import Model  # noqa: E402
+from sagemaker.network import NetworkConfig  # noqa: E402
+from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor  # noqa: E402
+from sagemaker.workflow.condition_step import ConditionStep  # noqa: E402
+from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo, ConditionLessThanOrEqualTo  # noqa: E402
+from sagemaker.workflow.fail_step import FailStep  # noqa: E402
+from sagemaker.workflow.functions import JsonGet  # noqa: E402
+from sagemaker.workflow.model_step import ModelStep  # noqa: E402
+from sagemaker.workflow.pipeline import Pipeline  # noqa: E402
+from sagemaker.workflow.pipeline_context import PipelineSession  # noqa: E402
+from sagemaker.workflow.pipeline_definition_config import PipelineDefinitionConfig  # noqa: E402
+from sagemaker.workflow.properties import PropertyFile  # noqa: E402
+from sagemaker.workflow.steps import ProcessingStep, TrainingStep  # noqa: E402
+
+from .specs.model import Comparison, ModelSpec  # noqa: E402
+
+_SDK_CONFIG = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+_validate_sdk_config = sagemaker.utils.validate_sagemaker_config
+_validate_sdk_config(_SDK_CONFIG)
+# The SDK re-validates its whole JSON schema on every config lookup (about 0.2 s, 25 lookups
+# per pipeline); our config never changes, so it is validated once above.
+sagemaker.utils.validate_sagemaker_config = lambda config=None: None if config is _SDK_CONFIG else _validate_sdk_config(config)
+
+PROCESSING_FRAMEWORK = ("sklearn", "1.2-1")
+_FRAMEWORKS_NEEDING_PY_VERSION = {"pytorch", "tensorflow"}
+
+
+class ImageLookupError(ValueError):
+    """The SDK knows no image for this framework, version and region."""
+
+
+def image_uri(framework: str, version: str, region: str, scope: str, instance_type: str | None, py_version: str | None = None) -> str:
+    """The ECR image SageMaker publishes for a framework version, resolved offline."""
+    kwargs = {"py_version": py_version} if framework in _FRAMEWORKS_NEEDING_PY_VERSION else {}
+    try:
+        return image_uris.retrieve(
+            framework, region, version=version, image_scope=scope, instance_type=instance_type or "ml.m5.large", **kwargs
+        )
+    except ValueError as e:
+        raise ImageLookupError(str(e)) from e
+
+
+def training_image(spec: ModelSpec, region: str) -> str:
+    t = spec.training
+    if t.image_uri:
+        return t.image_uri
+    return image_uri(t.framework, t.framework_version, region, "training", t.instance_type, t.py_version)
+
+
+def inference_image(spec: ModelSpec, region: str) -> str:
+    if spec.serving.image_uri:
+        return spec.serving.image_uri
+    t = spec.training
+    if t.image_uri:
+        return t.image_uri
+    return image_uri(t.framework, t.framework_version, region, "inference", spec.serving.instance_type, t.py_version)
+
+
+@functools.lru_cache(maxsize=8)
+def _session(region: str, bucket: str) -> PipelineSession:
+    # Static credentials: building a definition never calls AWS, and must not need an account.
+    boto_session = boto3.Session(aws_access_key_id="offline", aws_secret_access_key="offline", region_name=region)
+    return PipelineSession(boto_session=boto_session, default_bucket=bucket, sagemaker_config=_SDK_CONFIG)
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    """Physical names and ARNs the definition refers to, resolved from the stack."""
+
+    region: str
+    role_arn: str
+    artifacts_bucket: str
+    kms_key_arn: str
+    model_package_group: str
+    job_prefix: str
+    approval_status: str
+    input_uris: dict[str, str]
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+
+def pipeline_definition(spec: ModelSpec, ctx: PipelineContext) -> str:
+    """Preprocess → Train → Evaluate → threshold check → RegisterModel (else Fail), as JSON."""
+    session = _session(ctx.region, ctx.artifacts_bucket)
+    base = f"s3://{ctx.artifacts_bucket}/{spec.name}"
+    network = (
+        {"subnets": list(ctx.subnet_ids), "security_group_ids": list(ctx.security_group_ids)} if ctx.subnet_ids else {}
+    )
+    processor = ScriptProcessor(
+        image_uri=image_uri(*PROCESSING_FRAMEWORK, ctx.region, "training", None),
+        command=["python3"],
+        role=ctx.role_arn,
+        instance_type="ml.m5.xlarge",
+        instance_count=1,
+        base_job_name=f"{ctx.job_prefix}-process",
+        volume_kms_key=ctx.kms_key_arn,
+        output_kms_key=ctx.kms_key_arn,
+        sagemaker_session=session,
+        network_config=NetworkConfig(
+            encrypt_inter_container_traffic=True,
+            subnets=list(ctx.subnet_ids) or None,
+            security_group_ids=list(ctx.security_group_ids) or None,
+        ),
+    )
+    prepare = ProcessingStep(
+        "Prepare",
+        step_args=processor.run(
+            code=f"{base}/code/prepare.py",
+            inputs=[
+                ProcessingInput(source=uri, destination=f"/opt/ml/processing/input/{channel}", input_name=channel)
+                for channel, uri in sorted(ctx.input_uris.items())
+            ],
+            outputs=[
+                ProcessingOutput(output_name=split, source=f"/opt/ml/processing/{split}", destination=f"{base}/prepared/{split}")
+                for split in ("train", "validation", "test")
+            ],
+        ),
+    )
+    t = spec.training
+    estimator = Estimator(
+        image_uri=training_image(spec, ctx.region),
+        role=ctx.role_arn,
+        instance_type=t.instance_type,
+        instance_count=t.instance_count,
+        volume_size=t.volume_size_gb,
+        max_run=t.max_runtime_minutes * 60,
+        output_path=f"{base}/models",
+        output_kms_key=ctx.kms_key_arn,
+        volume_kms_key=ctx.kms_key_arn,
+        base_job_name=f"{ctx.job_prefix}-train",
+        # Multi-instance jobs exchange gradients between containers; encrypt that traffic.
+        encrypt_inter_container_traffic=True,
+        enable_network_isolation=True,
+        hyperparameters={k: str(v) for k, v in sorted(t.hyperparameters.items())},
+        sagemaker_session=session,
+        **network,
+    )
+    outputs = prepare.properties.ProcessingOutputConfig.Outputs
+    train = TrainingStep(
+        "Train",
+        step_args=estimator.fit(
+            {split: TrainingInput(outputs[split].S3Output.S3Uri) for split in ("train", "validation")}
+        ),
+    )
+    report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
+    evaluate = ProcessingStep(
+        "Evaluate",
+        step_args=processor.run(
+            code=f"{base}/code/evaluate.py",
+            inputs=[
+                ProcessingInput(source=train.properties.ModelArtifacts.S3ModelArtifacts, destination="/opt/ml/processing/model"),
+                ProcessingInput(source=outputs["test"].S3Output.S3Uri, destination="/opt/ml/processing/test"),
+            ],
+            outputs=[ProcessingOutput(output_name="evaluation", source="/opt/ml/processing/evaluation", destination=f"{base}/evaluation")],
+        ),
+        property_files=[report],
+    )
+    model = Model(
+        image_uri=inference_image(spec, ctx.region),
+        model_data=train.properties.ModelArtifacts.S3ModelArtifacts,
+        role=ctx.role_arn,
+        sagemaker_session=session,
+    )
+    inference_instances = [spec.serving.instance_type] if spec.serving.instance_type else ["ml.m5.large"]
+    register = ModelStep(
+        "Register",
+        step_args=model.register(
+            content_types=["text/csv", "application/json"],
+            response_types=["application/json"],
+            inference_instances=inference_instances,
+            transform_instances=["ml.m5.xlarge"],
+            model_package_group_name=ctx.model_package_group,
+            approval_status=ctx.approval_status,
+            description=f"{spec.name}: {t.evaluation.metric} checked against {t.evaluation.threshold}",
+        ),
+    )
+    metric = JsonGet(step_name=evaluate.name, property_file=report, json_path=f"metrics.{t.evaluation.metric}.value")
+    condition = (
+        ConditionGreaterThanOrEqualTo(left=metric, right=t.evaluation.threshold)
+        if t.evaluation.comparison is Comparison.GREATER_THAN_OR_EQUAL
+        else ConditionLessThanOrEqualTo(left=metric, right=t.evaluation.threshold)
+    )
+    fail = FailStep(
+        "BelowThreshold",
+        error_message=f"{t.evaluation.metric} did not meet {t.evaluation.comparison.value} {t.evaluation.threshold}; not registered",
+    )
+    check = ConditionStep("CheckThreshold", conditions=[condition], if_steps=[register], else_steps=[fail])
+    pipeline = Pipeline(
+        name=ctx.job_prefix,
+        steps=[prepare, train, evaluate, check],
+        sagemaker_session=session,
+        pipeline_definition_config=PipelineDefinitionConfig(use_custom_job_prefix=True),
+    )
+    return pipeline.definition()
+
+
+
+def model_monitor_image(region: str) -> str:
+    """The image SageMaker Model Monitor runs its analysis jobs in."""
+    return image_uris.retrieve("model-monitor", region)

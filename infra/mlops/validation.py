@@ -1,0 +1,48 @@
+"""Checks specs and stack files for `mlops validate`, and exports the spec format's JSON Schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .specs.loader import load_specs, load_stack_file
+from .specs.model import ENVIRONMENTS, ModelSpec
+
+
+def stack_names(project_dir: Path) -> list[str]:
+    names = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+    if not names:
+        raise InputError(f"{project_dir}: no Pulumi.<stack>.yaml files; create one per environment")
+    return names
+
+
+def validate_project(project_dir: Path, stack: str | None = None) -> list[tuple[str, str, int]]:
+    """(stack, environment, model count) per valid stack; every problem of every stack in one error."""
+    results, problems = [], []
+    for name in [stack] if stack else stack_names(project_dir):
+        try:
+            config = load_stack_file(project_dir, name)
+            specs = load_specs(project_dir / config.models_dir, config.environment, config.name_prefix)
+        except InputError as e:
+            problems.extend(e.problems or [e.message])
+            continue
+        results.append((name, config.environment, len(specs)))
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        raise InputError(f"{len(unique)} problem(s) found", problems=unique)
+    return results
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The schema of a spec file: a ModelSpec plus per-environment partial overrides."""
+    schema = ModelSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "mlops model spec"
+    schema["properties"]["environments"] = {
+        "type": "object",
+        "description": "Per-environment overrides, deep-merged onto the spec (lists replace).",
+        "properties": {env: {"type": "object"} for env in ENVIRONMENTS},
+        "additionalProperties": False,
+    }
+    return schema
