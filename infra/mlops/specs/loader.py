@@ -139,6 +139,20 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def humanize(message: str) -> str:
+    """pydantic's wording turned into 'expected …', the way every error here reads."""
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    for prefix, replacement in (
+        ("Input should be ", "expected "),
+        ("String should match pattern ", "expected text matching "),
+        ("String should have ", "expected "),
+        ("List should have ", "expected "),
+    ):
+        if message.startswith(prefix):
+            return replacement + message.removeprefix(prefix)
+    return message
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
@@ -161,9 +175,7 @@ def validation_problems(
         elif kind == "missing":
             detail = "required field is missing"
         else:
-            message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-            if message.startswith("Input should be "):
-                message = "expected " + message.removeprefix("Input should be ")
+            message = humanize(err["msg"])
             if isinstance(err.get("input"), dict) and kind.startswith("value_error"):
                 detail = message
             else:
@@ -303,7 +315,7 @@ def stack_config_from_values(stack: str, config: Mapping[str, Any], source: Sour
                 if err["type"] == "missing":
                     detail = "required setting is missing"
                 else:
-                    message = err["msg"].removeprefix("Value error, ").replace("Input should be ", "expected ")
+                    message = humanize(err["msg"])
                     detail = f"{message}; found {_describe(err.get('input'))}"
                 problems.append(f"{locate(key, *loc[1:])}: {format_path((key, *loc[1:]))}: {detail}")
     raise InputError(f"{where}: invalid stack config", problems=problems)

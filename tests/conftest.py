@@ -1,0 +1,64 @@
+"""Shared fixtures: throwaway projects built from the repository's own example files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+VALID_SPEC = """\
+metadata:
+  name: {name}
+  description: A model used by the tests.
+  owner: owner@example.com
+  team: testers
+  cost_center: CC-1
+  risk_tier: medium
+  data_classification: internal
+feature_groups:
+  - name: events
+    description: Test events.
+    record_identifier: id
+    event_time: ts
+    features:
+      - {{name: id, type: string}}
+      - {{name: ts, type: string}}
+      - {{name: value, type: fractional}}
+training:
+  framework: xgboost
+  framework_version: "1.7-1"
+  inputs:
+    - {{channel: train, feature_group: events}}
+  evaluation:
+    metric: auc
+    threshold: 0.8
+serving:
+  instance_type: ml.m5.large
+"""
+
+
+def copy_project(dest: Path, models: bool = True) -> Path:
+    """A copy of the repository's project files (stack configs, entry point, optionally models)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for stack_file in REPO.glob("Pulumi*.yaml"):
+        shutil.copy(stack_file, dest / stack_file.name)
+    (dest / "infra").mkdir(exist_ok=True)
+    shutil.copy(REPO / "infra" / "__main__.py", dest / "infra" / "__main__.py")
+    if models:
+        shutil.copytree(REPO / "models", dest / "models")
+    else:
+        (dest / "models").mkdir()
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project", models=False)
