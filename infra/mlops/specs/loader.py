@@ -32,13 +32,15 @@ class SourceFile:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
 
-    def line_of(self, *candidates: Path_) -> int | None:
-        """The line of the first candidate path present, or of its nearest present parent."""
-        for path in candidates:
-            for cut in range(len(path), -1, -1):
-                line = self.lines.get(path[:cut])
-                if line is not None and cut > 0:
-                    return line
+    def line_of(self, path: Path_, overrides: Path_ = ()) -> int | None:
+        """The line of `path`: its copy under `overrides` if set there, else the base or its nearest parent."""
+        if overrides and (*overrides, *path) in self.lines:
+            return self.lines[(*overrides, *path)]
+        for prefix in ((), overrides) if overrides else ((),):
+            full = (*prefix, *path)
+            for cut in range(len(full), len(prefix), -1):
+                if full[:cut] in self.lines:
+                    return self.lines[full[:cut]]
         return None
 
 
@@ -160,13 +162,13 @@ def _describe(value: Any) -> str:
 
 
 def validation_problems(
-    error: ValidationError, model: type[BaseModel], source: SourceFile, prefixes: list[Path_]
+    error: ValidationError, model: type[BaseModel], source: SourceFile, overrides: Path_ = ()
 ) -> list[str]:
     """One line per pydantic error: `file:line: field.path: expected …, found …`."""
     problems = []
     for err in error.errors(include_url=False):
         loc: Path_ = tuple(err["loc"])
-        line = source.line_of(*[(*prefix, *loc) for prefix in prefixes])
+        line = source.line_of(loc, overrides)
         where = f"{source.path}:{line}" if line else f"{source.path}"
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -215,9 +217,7 @@ def load_spec(path: Path, environment: str) -> ModelSpec:
     try:
         return ModelSpec.model_validate(merged)
     except ValidationError as e:
-        # An override's line wins over the base line for the same field.
-        prefixes: list[Path_] = [("environments", environment), ()]
-        problems = validation_problems(e, ModelSpec, source, prefixes)
+        problems = validation_problems(e, ModelSpec, source, overrides=("environments", environment))
         raise InputError(f"{path}: invalid model spec for environment '{environment}'", problems=problems) from e
 
 

@@ -1,0 +1,200 @@
+"""The Pulumi components under the mock runtime: what each environment really declares."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+
+from mlops.components.tags import REQUIRED_TAGS
+from mlops.plan import Plan, build_plan
+
+from .conftest import REPO
+
+UNTAGGABLE = {
+    "aws:kms/alias:Alias",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:appautoscaling/policy:Policy",
+}
+
+
+@cache
+def plan(stack: str) -> Plan:
+    return build_plan(REPO, stack)
+
+
+def of_type(stack: str, type_token: str, model: str | None = None) -> list[dict]:
+    return [r for r in plan(stack).resources if r["type"] == type_token and (model is None or r["model"] == model)]
+
+
+def one(stack: str, type_token: str, model: str) -> dict:
+    found = of_type(stack, type_token, model)
+    assert len(found) == 1, f"expected one {type_token} for {model}, found {len(found)}"
+    return found[0]["inputs"]
+
+
+def key_arn(stack: str) -> str:
+    return f"arn:aws:kms:eu-west-1:123456789012:key/mock-platform-key"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_taggable_resource_carries_every_tag(stack: str) -> None:
+    for r in plan(stack).resources:
+        if not r["custom"] or r["type"] in UNTAGGABLE:
+            continue
+        missing = [t for t in REQUIRED_TAGS if not r["tags"].get(t)]
+        assert not missing, f"{r['urn']} lacks tags {missing}"
+        assert r["tags"]["environment"] == stack
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_encryption_is_wired_to_the_stack_key(stack: str) -> None:
+    key = key_arn(stack)
+    assert one(stack, "aws:kms/key:Key", None)["enableKeyRotation"] is True
+    for sse in of_type(stack, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+        rule = sse["inputs"]["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert rule == {"kmsMasterKeyId": key, "sseAlgorithm": "aws:kms"}
+    config = one(stack, "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "fraud-detector")
+    assert config["kmsKeyArn"] == key
+    assert config["dataCaptureConfig"]["kmsKeyId"] == key
+    for group in of_type(stack, "aws:sagemaker/featureGroup:FeatureGroup", "fraud-detector"):
+        assert group["inputs"]["onlineStoreConfig"]["securityConfig"]["kmsKeyId"] == key
+        assert group["inputs"]["offlineStoreConfig"]["s3StorageConfig"]["kmsKeyId"] == key
+
+
+def test_buckets_block_public_access_and_require_tls() -> None:
+    buckets = of_type("dev", "aws:s3/bucket:Bucket")
+    assert len(buckets) == 4
+    for block in of_type("dev", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
+        assert all(block["inputs"][k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    for policy in of_type("dev", "aws:s3/bucketPolicy:BucketPolicy"):
+        statement = json.loads(policy["inputs"]["policy"])["Statement"][0]
+        assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_data_capture_on_for_realtime_and_async_off_for_serverless() -> None:
+    fraud = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "fraud-detector")
+    assert fraud["dataCaptureConfig"]["enableCapture"] is True
+    assert fraud["dataCaptureConfig"]["initialSamplingPercentage"] == 100
+    churn = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "churn-predictor")
+    assert churn["dataCaptureConfig"]["initialSamplingPercentage"] == 20
+    assert churn["asyncInferenceConfig"]["outputConfig"]["kmsKeyId"] == key_arn("prod")
+    router = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "ticket-router")
+    assert "dataCaptureConfig" not in router
+    assert router["productionVariants"][0]["serverlessConfig"] == {"maxConcurrency": 20, "memorySizeInMb": 3072}
+
+
+def test_prod_endpoint_is_blue_green_with_rollback_on_existing_alarms() -> None:
+    endpoint = one("prod", "aws:sagemaker/endpoint:Endpoint", "fraud-detector")
+    policy = endpoint["deploymentConfig"]["blueGreenUpdatePolicy"]
+    assert policy["trafficRoutingConfiguration"] == {
+        "canarySize": {"type": "CAPACITY_PERCENT", "value": 10},
+        "type": "CANARY",
+        "waitIntervalInSeconds": 900,
+    }
+    rollback = {a["alarmName"] for a in endpoint["deploymentConfig"]["autoRollbackConfiguration"]["alarms"]}
+    alarms = {a["inputs"]["name"]: a["inputs"] for a in of_type("prod", "aws:cloudwatch/metricAlarm:MetricAlarm", "fraud-detector")}
+    assert rollback == {"acme-prod-fraud-detector-latency-p99", "acme-prod-fraud-detector-5xx"}
+    assert rollback <= set(alarms)
+    assert alarms["acme-prod-fraud-detector-latency-p99"]["threshold"] == 150_000
+    assert all(a["alarmActions"] for a in alarms.values())
+
+
+def test_autoscaling_bounds_follow_the_environment() -> None:
+    assert of_type("dev", "aws:appautoscaling/target:Target", "fraud-detector") == []
+    target = one("prod", "aws:appautoscaling/target:Target", "fraud-detector")
+    assert (target["minCapacity"], target["maxCapacity"]) == (3, 12)
+    assert target["resourceId"] == "endpoint/acme-prod-fraud-detector/variant/primary"
+    variant = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "fraud-detector")["productionVariants"][0]
+    assert (variant["instanceType"], variant["initialInstanceCount"]) == ("ml.c5.2xlarge", 3)
+
+
+def test_prod_serves_the_pinned_package_inside_the_vpc_dev_serves_the_artifact() -> None:
+    prod = one("prod", "aws:sagemaker/model:Model", "fraud-detector")
+    assert prod["primaryContainer"] == {
+        "modelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/14"
+    }
+    assert prod["vpcConfig"]["subnets"] == ["subnet-0c9d8e7f6a5b40312", "subnet-0d8c7b6a5f4e30291", "subnet-0e7d6c5b4a3f20180"]
+    assert prod["enableNetworkIsolation"] is True
+    dev = one("dev", "aws:sagemaker/model:Model", "fraud-detector")
+    assert "vpcConfig" not in dev
+    assert dev["primaryContainer"]["modelDataUrl"] == "s3://acme-dev-artifacts-mock/fraud-detector/serving/model.tar.gz"
+
+
+def test_iam_policies_have_no_wildcard_actions_or_unscoped_data_access() -> None:
+    for stack in ("dev", "prod"):
+        for policy in of_type(stack, "aws:iam/rolePolicy:RolePolicy"):
+            for statement in json.loads(policy["inputs"]["policy"])["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert not [a for a in actions if a == "*" or a.endswith(":*")], policy["urn"]
+                if statement["Resource"] == "*":
+                    assert set(actions) <= {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}, policy["urn"]
+        for role in of_type(stack, "aws:iam/role:Role"):
+            assert "managedPolicyArns" not in role["inputs"]
+
+
+def test_model_role_reaches_only_its_own_prefixes() -> None:
+    policy = next(
+        p for p in of_type("prod", "aws:iam/rolePolicy:RolePolicy", "churn-predictor") if p["name"].endswith("execution-policy")
+    )
+    objects = json.loads(policy["inputs"]["policy"])["Statement"][0]["Resource"]
+    assert objects == [
+        "arn:aws:s3:::acme-prod-artifacts-mock/churn-predictor/*",
+        "arn:aws:s3:::acme-prod-data-capture-mock/churn-predictor/*",
+        "arn:aws:s3:::acme-prod-feature-store-mock/churn-predictor/*",
+    ]
+
+
+def test_pipeline_registers_only_past_the_evaluation_threshold() -> None:
+    definition = json.loads(one("prod", "aws:sagemaker/pipeline:Pipeline", "fraud-detector")["pipelineDefinition"])
+    steps = {s["Name"]: s for s in definition["Steps"]}
+    assert list(steps) == ["Prepare", "Train", "Evaluate", "CheckThreshold"]
+    check = steps["CheckThreshold"]["Arguments"]
+    assert check["Conditions"][0]["Type"] == "GreaterThanOrEqualTo"
+    assert check["Conditions"][0]["RightValue"] == 0.92
+    register = [s for s in check["IfSteps"] if s["Type"] == "RegisterModel"]
+    assert register and register[0]["Arguments"]["ModelApprovalStatus"] == "PendingManualApproval"
+    train = steps["Train"]["Arguments"]
+    assert train["EnableInterContainerTrafficEncryption"] is True
+    assert train["OutputDataConfig"]["KmsKeyId"] == key_arn("prod")
+    assert train["VpcConfig"]["Subnets"][0] == "subnet-0c9d8e7f6a5b40312"
+
+
+def test_retraining_triggers_start_the_pipeline() -> None:
+    rules = {r["name"]: r["inputs"] for r in of_type("dev", "aws:cloudwatch/eventRule:EventRule", "fraud-detector")}
+    assert rules["fraud-detector-training-schedule"]["scheduleExpression"] == "cron(0 3 ? * MON *)"
+    pattern = json.loads(rules["fraud-detector-training-new-data"]["eventPattern"])
+    assert pattern["detail"] == {"bucket": {"name": ["acme-payments-lake"]}, "object": {"key": [{"prefix": "labelled-chargebacks/"}]}}
+    targets = of_type("dev", "aws:cloudwatch/eventTarget:EventTarget", "fraud-detector")
+    assert {t["inputs"]["arn"] for t in targets} == {"arn:aws:sagemaker:eu-west-1:123456789012:pipeline/acme-dev-fraud-detector"}
+
+
+def test_monitoring_schedules_and_drift_alarms() -> None:
+    schedules = {s["inputs"]["monitoringScheduleConfig"]["monitoringType"] for s in of_type("prod", "aws:sagemaker/monitoringSchedule:MonitoringSchedule", "fraud-detector")}
+    assert schedules == {"DataQuality", "ModelQuality"}
+    quality = one("prod", "aws-native:sagemaker:ModelQualityJobDefinition", "fraud-detector")
+    assert quality["modelQualityJobInput"]["groundTruthS3Input"]["s3Uri"] == "s3://acme-payments-lake/chargeback-labels/"
+    drift = sorted(a["inputs"]["metricName"] for a in of_type("prod", "aws:cloudwatch/metricAlarm:MetricAlarm", "fraud-detector") if "drift" in a["name"])
+    assert drift == ["feature_baseline_drift_amount", "feature_baseline_drift_card_age_days", "feature_baseline_drift_merchant_category", "feature_baseline_drift_tenure_months"]
+
+
+def test_graph_records_parents_and_dependencies() -> None:
+    endpoint = of_type("prod", "aws:sagemaker/endpoint:Endpoint", "fraud-detector")[0]
+    assert endpoint["urn"] == (
+        "urn:pulumi:prod::mlops-platform::mlops:model:ModelStack$mlops:sagemaker:Serving$aws:sagemaker/endpoint:Endpoint::"
+        "fraud-detector-serving-endpoint"
+    )
+    assert endpoint["parent"].endswith("mlops:model:ModelStack$mlops:sagemaker:Serving::fraud-detector-serving")
+    assert any(d.endswith("::fraud-detector-serving-latency-alarm") for d in endpoint["dependencies"])
+    assert any(d.endswith("::fraud-detector-serving-config") for d in endpoint["dependencies"])
+
+
+def test_repeated_runs_in_one_process_give_the_same_graph() -> None:
+    assert build_plan(REPO, "dev").to_dict() == plan("dev").to_dict()
