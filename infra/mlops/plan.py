@@ -72,17 +72,34 @@ def project_name(project_dir: Path) -> str:
     return name
 
 
-def build_plan(project_dir: Path, stack_name: str) -> Plan:
-    """Validate the inputs, run the program under mocks and capture every resource."""
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything the program reads, validated before it runs."""
+
+    project_dir: Path
+    project: str
+    stack: StackConfig
+    specs: list[LoadedSpec]
+    config: dict[str, Any]
+
+
+def load_inputs(project_dir: Path, stack_name: str) -> PlanInputs:
+    """Project name, stack config and model specs; every user error surfaces here as InputError."""
     project = project_name(project_dir)
     stack = load_stack_file(project_dir, stack_name)
     specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
     config = plain(read_yaml(project_dir / f"Pulumi.{stack_name}.yaml").data)["config"]
-    captured = offline.run_entry_point(project_dir, project, stack_name, stack.region, config)
+    return PlanInputs(project_dir=project_dir, project=project, stack=stack, specs=specs, config=config)
+
+
+def capture(inputs: PlanInputs) -> Plan:
+    """Run the program under mocks and capture every resource it declares."""
+    stack = inputs.stack
+    captured = offline.run_entry_point(inputs.project_dir, inputs.project, stack.stack, stack.region, inputs.config)
     resources = []
     for r in captured:
-        inputs = normalize(r.inputs)
-        tags = tags_of(inputs)
+        props = normalize(r.inputs)
+        tags = tags_of(props)
         model = tags.get("model")
         resources.append(
             {
@@ -93,12 +110,17 @@ def build_plan(project_dir: Path, stack_name: str) -> Plan:
                 "parent": r.parent,
                 "dependencies": r.dependencies,
                 "model": None if model in (None, "shared") else model,
-                "inputs": inputs,
+                "inputs": props,
                 "tags": tags,
             }
         )
     _attribute_untagged(resources)
-    return Plan(project=project, stack=stack, specs=specs, resources=resources)
+    return Plan(project=inputs.project, stack=stack, specs=inputs.specs, resources=resources)
+
+
+def build_plan(project_dir: Path, stack_name: str) -> Plan:
+    """Validate the inputs, run the program under mocks and capture every resource."""
+    return capture(load_inputs(project_dir, stack_name))
 
 
 def _attribute_untagged(resources: list[dict[str, Any]]) -> None:

@@ -14,7 +14,6 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 logging.getLogger("sagemaker").setLevel(logging.ERROR)
 logging.getLogger("sagemaker.config").setLevel(logging.ERROR)
-warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
 
 import boto3  # noqa: E402
 import sagemaker.utils  # noqa: E402
@@ -104,6 +103,13 @@ class PipelineContext:
 
 def pipeline_definition(spec: ModelSpec, ctx: PipelineContext) -> str:
     """Preprocess → Train → Evaluate → threshold check → RegisterModel (else Fail), as JSON."""
+    with warnings.catch_warnings():
+        # Step arguments are built in a PipelineSession, which warns that it starts no jobs.
+        warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
+        return _definition(spec, ctx)
+
+
+def _definition(spec: ModelSpec, ctx: PipelineContext) -> str:
     session = _session(ctx.region, ctx.artifacts_bucket)
     base = f"s3://{ctx.artifacts_bucket}/{spec.name}"
     network = (
