@@ -41,7 +41,9 @@ def one(stack: str, type_token: str, model: str) -> dict:
 
 
 def key_arn(stack: str) -> str:
-    return f"arn:aws:kms:eu-west-1:123456789012:key/mock-platform-key"
+    """The platform key's ARN as the mocks give it (one key per stack)."""
+    assert one(stack, "aws:kms/key:Key", None)
+    return "arn:aws:kms:eu-west-1:123456789012:key/mock-platform-key"
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from . import offline
 from .errors import InputError
+from .policy_input import attribute_models, resource_entry
 from .specs.loader import LoadedSpec, load_specs, load_stack_file, plain, read_yaml
 from .specs.stack import StackConfig
 
@@ -41,27 +41,6 @@ class Plan:
             if r["custom"]:
                 counts.setdefault(r["model"] or "shared", Counter())[r["type"]] += 1
         return dict(sorted(counts.items()))
-
-
-def normalize(value: Any) -> Any:
-    """Mock and CrossGuard inputs carry integers as floats; make whole floats integers again."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: normalize(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        return [normalize(v) for v in value]
-    return value
-
-
-def tags_of(inputs: dict[str, Any]) -> dict[str, str]:
-    """Tags as a mapping, whether the provider takes a map (pulumi-aws) or key/value pairs (aws-native)."""
-    tags = inputs.get("tags")
-    if isinstance(tags, dict):
-        return {str(k): str(v) for k, v in tags.items()}
-    if isinstance(tags, list):
-        return {str(t.get("key")): str(t.get("value")) for t in tags if isinstance(t, dict)}
-    return {}
 
 
 def project_name(project_dir: Path) -> str:
@@ -96,44 +75,16 @@ def capture(inputs: PlanInputs) -> Plan:
     """Run the program under mocks and capture every resource it declares."""
     stack = inputs.stack
     captured = offline.run_entry_point(inputs.project_dir, inputs.project, stack.stack, stack.region, inputs.config)
-    resources = []
-    for r in captured:
-        props = normalize(r.inputs)
-        tags = tags_of(props)
-        model = tags.get("model")
-        resources.append(
-            {
-                "urn": r.urn,
-                "type": r.type,
-                "name": r.name,
-                "custom": r.custom,
-                "parent": r.parent,
-                "dependencies": r.dependencies,
-                "model": None if model in (None, "shared") else model,
-                "inputs": props,
-                "tags": tags,
-            }
-        )
-    _attribute_untagged(resources)
+    resources = [
+        {"custom": r.custom, **resource_entry(r.urn, r.type, r.name, r.parent, r.dependencies, r.inputs)} for r in captured
+    ]
+    attribute_models(resources)
     return Plan(project=inputs.project, stack=stack, specs=inputs.specs, resources=resources)
 
 
 def build_plan(project_dir: Path, stack_name: str) -> Plan:
     """Validate the inputs, run the program under mocks and capture every resource."""
     return capture(load_inputs(project_dir, stack_name))
-
-
-def _attribute_untagged(resources: list[dict[str, Any]]) -> None:
-    """Untaggable resources (role policies, targets, components) belong to their enclosing ModelStack's model."""
-    by_urn = {r["urn"]: r for r in resources}
-    for r in resources:
-        if r["type"] == "mlops:model:ModelStack":
-            r["model"] = r["name"]
-    for r in resources:
-        node = r
-        while r["model"] is None and node.get("parent") in by_urn:
-            node = by_urn[node["parent"]]
-            r["model"] = node["model"]
 
 
 def render_json(document: dict[str, Any]) -> str:

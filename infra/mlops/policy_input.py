@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,6 +10,59 @@ from .specs.loader import LoadedSpec
 from .specs.stack import StackConfig
 
 POLICY_INPUT_VERSION = 1
+
+
+def normalize(value: Any) -> Any:
+    """Mock and CrossGuard inputs carry integers as floats; make whole floats integers again."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: normalize(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
+def tags_of(inputs: dict[str, Any]) -> dict[str, str]:
+    """Tags as a mapping, whether the provider takes a map (pulumi-aws) or key/value pairs (aws-native)."""
+    tags = inputs.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    if isinstance(tags, list):
+        return {str(t.get("key")): str(t.get("value")) for t in tags if isinstance(t, dict)}
+    return {}
+
+
+def resource_entry(
+    urn: str, type_: str, name: str, parent: str | None, dependencies: Iterable[str], inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """One resource as policies see it, from the offline capture or from CrossGuard alike."""
+    props = normalize(inputs)
+    tags = tags_of(props)
+    model = tags.get("model")
+    return {
+        "urn": urn,
+        "type": type_,
+        "name": name,
+        "parent": parent,
+        "dependencies": sorted(set(dependencies)),
+        "inputs": props,
+        "tags": tags,
+        "model": None if model in (None, "shared") else model,
+    }
+
+
+def attribute_models(resources: list[dict[str, Any]]) -> None:
+    """Untaggable resources (role policies, targets, components) belong to their enclosing ModelStack's model."""
+    by_urn = {r["urn"]: r for r in resources}
+    for r in resources:
+        if r["type"] == "mlops:model:ModelStack":
+            r["model"] = r["name"]
+    for r in resources:
+        node = r
+        while r["model"] is None and node.get("parent") in by_urn:
+            node = by_urn[node["parent"]]
+            r["model"] = node["model"]
 
 
 def policy_document(stack: StackConfig, specs: Iterable[LoadedSpec], resources: Iterable[dict[str, Any]]) -> dict[str, Any]:

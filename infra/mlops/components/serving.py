@@ -48,7 +48,7 @@ class Serving(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:sagemaker:Serving", name, None, opts)
-        spec, serving = args.spec, args.spec.serving
+        serving = args.spec.serving
         child = pulumi.ResourceOptions(parent=self)
 
         container = (

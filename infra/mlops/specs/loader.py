@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +69,27 @@ def read_yaml(path: Path) -> SourceFile:
         mark = e.problem_mark or e.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise InputError(f"{where}: invalid YAML: {e.problem or e.context}") from e
+    except ValueError as e:
+        # ruamel raises a bare ValueError, with no position, for dates such as 2027-02-30.
+        raise InputError(f"{_impossible_date_location(path, text)}: {e}; write a real calendar date as YYYY-MM-DD") from e
     lines: dict[Path_, int] = {}
     _record_lines(data, (), lines)
     return SourceFile(path=path, data=data, lines=lines)
+
+
+_DATE_LINE = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s*['\"]?(\d{4}-\d{2}-\d{2})['\"]?\s*(?:#.*)?$")
+
+
+def _impossible_date_location(path: Path, text: str) -> str:
+    """`file:line: field` of the first date-shaped value that is not a calendar date."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DATE_LINE.match(line)
+        if match:
+            try:
+                date.fromisoformat(match.group(2))
+            except ValueError:
+                return f"{path}:{number}: {match.group(1)}"
+    return str(path)
 
 
 def _record_lines(node: Any, path: Path_, lines: dict[Path_, int]) -> None:

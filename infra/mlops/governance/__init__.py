@@ -1,0 +1,1 @@
+"""Governance: the Rego policy bundle, policy engines, enforcement levels, waivers and the gate decision."""

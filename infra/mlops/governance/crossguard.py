@@ -1,0 +1,155 @@
+"""Pulumi CrossGuard policies backed by the same Rego gate as `mlops plan`; never starts the pack server.
+
+Which stack is being checked comes from the environment variable MLOPS_STACK, else PULUMI_STACK
+(which the Pulumi CLI sets for policy packs); the stack's environment, region, network and model
+specs are loaded as `mlops plan` loads them. MLOPS_OPA_URL, when set, selects an OPA server
+instead of the embedded engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidation, StackValidationArgs, StackValidationPolicy
+from pulumi_policy.proxy import UnknownValueError
+
+from ..errors import InputError
+from ..plan import load_inputs
+from ..policy_input import attribute_models, policy_document, resource_entry
+from ..specs.loader import LoadedSpec
+from ..specs.stack import StackConfig
+from .bundle import PolicyBundle, load_bundle
+from .enforcement import Enforcement, load_enforcement
+from .engines import Engine, engine_from_settings
+from .gate import GateResult, evaluate_gate
+from .waivers import Waiver, load_waivers
+
+ENFORCEMENT_LEVELS = {
+    "mandatory": EnforcementLevel.MANDATORY,
+    "advisory": EnforcementLevel.ADVISORY,
+    "disabled": EnforcementLevel.DISABLED,
+}
+
+
+def stack_name(environ: Mapping[str, str]) -> str:
+    name = environ.get("MLOPS_STACK") or environ.get("PULUMI_STACK")
+    if not name:
+        raise InputError("no stack to check: set MLOPS_STACK to the stack name (for example prod) before running the policy pack")
+    return name
+
+
+def resources_from_crossguard(args_resources: Iterable[Any]) -> list[dict[str, Any]]:
+    """CrossGuard's PolicyResources as policy input resource entries, normalized as `mlops plan` does.
+
+    Values still unknown during a preview keep Pulumi's unknown sentinel strings, so a policy
+    sees "not known yet" rather than "absent".
+    """
+    entries = [
+        resource_entry(
+            resource.urn,
+            resource.resource_type,
+            resource.name,
+            resource.parent.urn if resource.parent is not None else None,
+            [d.urn for d in resource.dependencies],
+            _plain(resource.props),
+        )
+        for resource in args_resources
+    ]
+    # The offline plan's rule for untaggable resources; shared here so both paths agree.
+    attribute_models(entries)
+    return entries
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _known(value, key) for key in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_known(value, index) for index in range(len(value))]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _known(container: Any, key: Any) -> Any:
+    try:
+        return _plain(container[key])
+    except UnknownValueError as e:
+        return e.unknown_type_sentinel
+
+
+class StackGate:
+    """One gate evaluation per distinct stack snapshot, shared by every policy's validate call."""
+
+    def __init__(
+        self,
+        stack: StackConfig,
+        specs: list[LoadedSpec],
+        bundle: PolicyBundle,
+        enforcement: Enforcement,
+        waivers: list[Waiver],
+        engine: Engine,
+        today: Callable[[], date],
+    ) -> None:
+        self.stack = stack
+        self.specs = specs
+        self.bundle = bundle
+        self.enforcement = enforcement
+        self.waivers = waivers
+        self.engine = engine
+        self.today = today
+        self._cached: tuple[str, GateResult] | None = None
+
+    def result(self, args_resources: Iterable[Any]) -> GateResult:
+        # CrossGuard hands each policy freshly built resource objects, so the cache is keyed
+        # on the document's content rather than on object identity.
+        document = policy_document(self.stack, self.specs, resources_from_crossguard(args_resources))
+        key = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        if self._cached is None or self._cached[0] != key:
+            result = evaluate_gate(document, self.bundle, self.engine, self.enforcement, self.waivers, self.today())
+            self._cached = (key, result)
+        return self._cached[1]
+
+    def validator(self, policy_id: str) -> StackValidation:
+        """The validate callback of one policy: reports that policy's unwaived violations."""
+
+        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+            for violation in self.result(args.resources).violations:
+                if violation.policy.id == policy_id and violation.waiver is None:
+                    report_violation(violation.message, violation.resource or None)
+
+        return validate
+
+
+def build_policies(
+    project_dir: Path, environ: Mapping[str, str] = os.environ, today: Callable[[], date] = date.today
+) -> list[StackValidationPolicy]:
+    """One StackValidationPolicy per Rego policy, enforced at the level this stack's environment sets."""
+    inputs = load_inputs(project_dir, stack_name(environ))
+    policies_dir = project_dir / "policies"
+    bundle = load_bundle(policies_dir)
+    enforcement = load_enforcement(policies_dir / "enforcement.yaml", bundle)
+    gate = StackGate(
+        stack=inputs.stack,
+        specs=inputs.specs,
+        bundle=bundle,
+        enforcement=enforcement,
+        waivers=load_waivers(policies_dir / "waivers.yaml", bundle),
+        engine=engine_from_settings(environ.get("MLOPS_OPA_URL")),
+        today=today,
+    )
+    return [
+        StackValidationPolicy(
+            name=policy.id,
+            description=policy.title,
+            validate=gate.validator(policy.id),
+            enforcement_level=ENFORCEMENT_LEVELS[enforcement.level(policy, inputs.stack.environment)],
+            severity=Severity(policy.severity),
+        )
+        for policy in bundle.policies
+    ]

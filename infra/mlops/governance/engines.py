@@ -1,0 +1,143 @@
+"""Policy engines behind one interface: the embedded regorus engine and an OPA server."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from opa_client import OpaClient
+from opa_client.errors import DeletePolicyError, RegoParseError
+
+from ..errors import InputError, PolicyEngineError
+from .bundle import ROOT_PACKAGE, PolicyBundle, PolicyMeta
+from .regorus_worker import DEFAULT_TIMEOUT_SECONDS, run_in_child
+
+# Prefix of the policy ids this tool writes to an OPA server; stale ones under it are removed.
+OPA_POLICY_PREFIX = "mlops-platform/"
+
+Violations = dict[str, list[dict[str, str]]]
+
+
+class Engine(Protocol):
+    """Evaluates every policy's `deny` set for one policy input document."""
+
+    name: str
+
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
+        """Violations per policy package: `{"mlops.x.y": [{"resource": urn, "message": text}]}`."""
+        ...
+
+
+def checked_violations(policy: PolicyMeta, deny: Any) -> list[dict[str, str]]:
+    """`deny` as a sorted list of `{"resource", "message"}`; anything else is a policy bug and fails closed."""
+    if not isinstance(deny, list):
+        raise PolicyEngineError(
+            f"{policy.path}: `deny` in package {policy.package} evaluated to {type(deny).__name__}, not a set; "
+            "declare it as `deny contains violation if { ... }`"
+        )
+    violations = set()
+    for item in deny:
+        if not (isinstance(item, dict) and isinstance(item.get("resource"), str) and isinstance(item.get("message"), str)):
+            raise PolicyEngineError(
+                f"{policy.path}: policy {policy.id} produced a malformed violation {item!r}; each must be "
+                '{"resource": <urn string>, "message": <string>}'
+            )
+        violations.add((item["resource"], item["message"]))
+    return [{"resource": resource, "message": message} for resource, message in sorted(violations)]
+
+
+class EmbeddedEngine:
+    """regorus, run in a child process that is killed when `timeout` seconds pass."""
+
+    name = "embedded"
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        self.timeout = timeout
+
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
+        rules = {f"data.{policy.package}.deny": policy for policy in bundle.policies}
+        job = {"modules": bundle.modules, "data": bundle.data, "document": document, "rules": list(rules)}
+        try:
+            outcome = run_in_child(job, self.timeout)
+        except subprocess.TimeoutExpired as e:
+            raise PolicyEngineError(
+                f"embedded Rego engine reached no decision within {self.timeout:g}s; a policy may loop over "
+                "the input: fix it, or raise the timeout"
+            ) from e
+        except RuntimeError as e:
+            raise PolicyEngineError(f"embedded Rego engine failed: {e}") from e
+        if "error" in outcome:
+            raise PolicyEngineError(f"{outcome['error']}; the policy bundle did not load into the embedded engine")
+        results: Violations = {}
+        for rule, policy in rules.items():
+            result = outcome["results"][rule]
+            if "error" in result:
+                raise PolicyEngineError(f"{result['error']}; policy {policy.id} failed on this stack's input, fix the policy")
+            if "undefined" in result:
+                raise PolicyEngineError(f"{policy.path}: {rule} is undefined; declare `deny contains violation if {{ ... }}`")
+            results[policy.package] = checked_violations(policy, result["value"])
+        return results
+
+
+class OpaEngine:
+    """An OPA server: upload the bundle with idempotent PUTs, then one query of `data.mlops`."""
+
+    name = "opa"
+
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        parts = urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = None
+        if parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path.strip("/") or parts.query:
+            raise InputError(f"OPA server URL {url!r} is invalid; expected http(s)://host[:port], for example http://localhost:8181")
+        self.url = url
+        self.timeout = timeout
+        self._host, self._port, self._tls = parts.hostname, port, parts.scheme == "https"
+
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
+        client = OpaClient(host=self._host, port=self._port, ssl=self._tls, timeout=self.timeout)
+        try:
+            self._upload(client, bundle)
+            response = client.query_rule(input_data=document, package_path=ROOT_PACKAGE)
+        except (requests.RequestException, ValueError, RegoParseError, DeletePolicyError) as e:
+            raise PolicyEngineError(
+                f"OPA server {self.url} reached no decision: {type(e).__name__}: {e}; check that the server is "
+                "running and reachable, or unset MLOPS_OPA_URL to use the embedded engine"
+            ) from e
+        finally:
+            client.close_connection()
+        if not isinstance(response.get("result"), dict):
+            raise PolicyEngineError(f"OPA server {self.url}: data.{ROOT_PACKAGE} is undefined after upload; check the server's logs")
+        return {policy.package: checked_violations(policy, self._deny(response["result"], policy)) for policy in bundle.policies}
+
+    def _upload(self, client: OpaClient, bundle: PolicyBundle) -> None:
+        ids = {OPA_POLICY_PREFIX + Path(path).relative_to(bundle.root).as_posix(): source for path, source in bundle.modules}
+        # A module left over from an older bundle would still add rules to its package.
+        for stale in sorted(set(client.get_policies_list()) - set(ids)):
+            if stale.startswith(OPA_POLICY_PREFIX):
+                client.delete_policy(stale)
+        for policy_id, source in ids.items():
+            client.update_policy_from_string(source, policy_id, rego_compat=False)
+        for name, value in bundle.data.items():
+            client.update_or_create_data(value, name)
+
+    def _deny(self, tree: dict[str, Any], policy: PolicyMeta) -> Any:
+        node: Any = tree
+        for part in [*policy.package.split(".")[1:], "deny"]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            raise PolicyEngineError(
+                f"OPA server {self.url}: data.{policy.package}.deny is undefined in the server's answer; "
+                f"check that {policy.path} was accepted and declares `deny`"
+            )
+        return node
+
+
+def engine_from_settings(opa_url: str | None, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
+    """The OPA server at `opa_url` when one is configured, else the embedded engine."""
+    return OpaEngine(opa_url, timeout) if opa_url else EmbeddedEngine(timeout)

@@ -1,0 +1,78 @@
+"""Evaluates Rego rules with regorus in a child process, so a runaway policy can be stopped at a deadline."""
+
+# regorus holds the GIL for a whole evaluation and its engine cannot cross threads, so
+# a worker thread could not be interrupted; a child process can. This file runs as a
+# script and must import nothing from this package.
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from typing import Any
+
+import regorus
+
+UNDEFINED = "<undefined>"
+DEFAULT_TIMEOUT_SECONDS = 60.0
+
+
+def regorus_message(error: Exception) -> str:
+    """A regorus error on one line, `file:line:col: problem`, without the Rust backtrace."""
+    text = str(error).split("\nStack backtrace:", 1)[0].strip()
+    location = re.search(r"^--> (.+)$", text, re.MULTILINE)
+    problem = re.search(r"^error: (.+)$", text, re.MULTILINE)
+    if location and problem:
+        return f"{location.group(1)}: {problem.group(1)}"
+    return " ".join(text.split())
+
+
+def evaluate(modules: list[tuple[str, str]], data: dict[str, Any], document: Any, rules: list[str]) -> dict[str, Any]:
+    """Load every module and the data once, set the input once, then evaluate each rule.
+
+    Returns `{"error": msg}` when a module does not load, else `{"results": {rule: outcome}}`
+    where an outcome is `{"value": v}`, `{"undefined": true}` or `{"error": msg}`.
+    """
+    engine = regorus.Engine()
+    try:
+        for path, source in modules:
+            engine.add_policy(path, source)
+        engine.add_data(data)
+    except RuntimeError as e:
+        return {"error": regorus_message(e)}
+    if document is not None:
+        engine.set_input(document)
+    results: dict[str, Any] = {}
+    for rule in rules:
+        try:
+            raw = engine.eval_rule_as_json(rule)
+        except RuntimeError as e:
+            results[rule] = {"error": regorus_message(e)}
+            continue
+        value = json.loads(raw)
+        results[rule] = {"undefined": True} if value == UNDEFINED else {"value": value}
+    return {"results": results}
+
+
+def run_in_child(job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run `evaluate(**job)` in a fresh interpreter; `subprocess.TimeoutExpired` after `timeout` seconds."""
+    completed = subprocess.run(
+        [sys.executable, __file__],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "RUST_BACKTRACE": "0"},
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"regorus worker exited with code {completed.returncode}: {completed.stderr.strip()[-2000:]}")
+    outcome: dict[str, Any] = json.loads(completed.stdout)
+    return outcome
+
+
+if __name__ == "__main__":
+    job = json.load(sys.stdin)
+    json.dump(evaluate(job["modules"], job["data"], job["document"], job["rules"]), sys.stdout)

@@ -1,0 +1,109 @@
+"""Enforcement levels per environment, severity and policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gov_fixtures import write
+from mlops.errors import InputError
+from mlops.governance.bundle import PolicyBundle, load_bundle
+from mlops.governance.enforcement import load_enforcement
+
+SHIPPED = Path(__file__).resolve().parents[2] / "policies" / "enforcement.yaml"
+
+DEFAULTS = """\
+defaults:
+  dev:     {low: advisory, medium: advisory, high: advisory, critical: advisory}
+  staging: {low: advisory, medium: advisory, high: mandatory, critical: mandatory}
+  prod:    {low: advisory, medium: mandatory, high: mandatory, critical: mandatory}
+"""
+
+
+@pytest.fixture
+def bundle(library: Path) -> PolicyBundle:
+    return load_bundle(library)
+
+
+def levels(bundle: PolicyBundle, path: Path, policy_id: str) -> dict[str, str]:
+    enforcement = load_enforcement(path, bundle)
+    policy = bundle.policy(policy_id)
+    assert policy is not None
+    return {env: enforcement.level(policy, env) for env in ("dev", "staging", "prod")}
+
+
+def test_shipped_defaults_by_severity(bundle: PolicyBundle) -> None:
+    assert levels(bundle, SHIPPED, "resource-owner-tag") == {"dev": "advisory", "staging": "advisory", "prod": "advisory"}
+    assert levels(bundle, SHIPPED, "endpoint-min-instances") == {"dev": "advisory", "staging": "advisory", "prod": "mandatory"}
+    assert levels(bundle, SHIPPED, "endpoint-kms-encryption") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
+    assert levels(bundle, SHIPPED, "iam-no-wildcard-actions") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
+
+
+def test_policy_override_wins_for_its_environments_only(bundle: PolicyBundle, tmp_path: Path) -> None:
+    path = write(tmp_path / "enforcement.yaml", DEFAULTS + "policies:\n  endpoint-kms-encryption: {dev: disabled, staging: advisory}\n")
+    assert levels(bundle, path, "endpoint-kms-encryption") == {"dev": "disabled", "staging": "advisory", "prod": "mandatory"}
+    assert levels(bundle, path, "iam-no-wildcard-actions") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
+
+
+def test_unknown_environment_at_evaluation(bundle: PolicyBundle) -> None:
+    enforcement = load_enforcement(SHIPPED, bundle)
+    with pytest.raises(InputError) as error:
+        enforcement.level(bundle.policies[0], "qa")
+    assert str(error.value) == "environment 'qa' has no enforcement levels; expected one of: dev, staging, prod"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (DEFAULTS + "policies:\n  no-such-policy: {prod: advisory}\n",
+         "6: policies.no-such-policy: unknown policy id; known ids: endpoint-kms-encryption, endpoint-min-instances, "
+         "iam-no-wildcard-actions, resource-owner-tag"),
+        (DEFAULTS + "policies:\n  endpoint-kms-encryption: {qa: advisory}\n",
+         "6: policies.endpoint-kms-encryption.qa: unknown environment; expected one of: dev, staging, prod"),
+        (DEFAULTS + "policies:\n  endpoint-kms-encryption: {prod: blocking}\n",
+         "6: policies.endpoint-kms-encryption.prod: unknown level 'blocking'; expected one of: mandatory, advisory, disabled"),
+        (DEFAULTS.replace("staging:", "qa:     "),
+         "3: defaults.qa: unknown environment; expected one of: dev, staging, prod"),
+        (DEFAULTS.replace("critical: advisory}", "severe: advisory}"),
+         "2: defaults.dev.severe: unknown severity; expected one of: low, medium, high, critical"),
+        (DEFAULTS + "policies: []\n", "5: policies: expected a mapping of policy id to {environment: level}"),
+        (DEFAULTS + "overrides: {}\n", "5: overrides: unknown key; expected 'defaults' or 'policies'"),
+    ],
+)
+def test_invalid_file_names_file_line_and_field(bundle: PolicyBundle, tmp_path: Path, text: str, problem: str) -> None:
+    path = write(tmp_path / "enforcement.yaml", text)
+    with pytest.raises(InputError) as error:
+        load_enforcement(path, bundle)
+    assert error.value.message == f"{path}: invalid enforcement levels"
+    assert error.value.problems[0] == f"{path}:{problem}"
+
+
+def test_every_problem_is_reported_together(bundle: PolicyBundle, tmp_path: Path) -> None:
+    text = DEFAULTS.replace("critical: advisory}", "severe: advisory}") + "policies:\n  nope: {prod: advisory}\n"
+    path = write(tmp_path / "enforcement.yaml", text)
+    with pytest.raises(InputError) as error:
+        load_enforcement(path, bundle)
+    assert [p.split(": ", 2)[1] for p in error.value.problems] == ["defaults.dev.severe", "defaults.dev", "policies.nope"]
+    assert error.value.problems[1] == f"{path}:2: defaults.dev: missing level for severity critical"
+
+
+def test_missing_environment_in_defaults(bundle: PolicyBundle, tmp_path: Path) -> None:
+    path = write(tmp_path / "enforcement.yaml", "\n".join(DEFAULTS.splitlines()[:3]) + "\n")
+    with pytest.raises(InputError) as error:
+        load_enforcement(path, bundle)
+    assert error.value.problems == [f"{path}:1: defaults: missing environment prod; every environment needs levels"]
+
+
+def test_missing_file(bundle: PolicyBundle, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        load_enforcement(tmp_path / "enforcement.yaml", bundle)
+    assert str(error.value) == f"{tmp_path / 'enforcement.yaml'}: file not found"
+
+
+def test_file_without_defaults(bundle: PolicyBundle, tmp_path: Path) -> None:
+    path = write(tmp_path / "enforcement.yaml", "policies: {}\n")
+    with pytest.raises(InputError) as error:
+        load_enforcement(path, bundle)
+    assert str(error.value) == (
+        f"{path}:1: expected a mapping with 'defaults' (per environment, per severity) and 'policies' (per-policy overrides)"
+    )

@@ -1,0 +1,208 @@
+"""The gate decision: enforcement, waivers, expiry, ordering and the report shape."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gov_fixtures import ENDPOINT_CONFIG, PROD_VIOLATIONS, ROLE_POLICY, stack_document, urn, write
+from mlops.errors import PolicyEngineError
+from mlops.governance.bundle import PolicyBundle, load_bundle
+from mlops.governance.enforcement import Enforcement, load_enforcement
+from mlops.governance.engines import EmbeddedEngine, Violations
+from mlops.governance.gate import evaluate_gate
+from mlops.governance.waivers import Waiver, load_waivers
+
+SHIPPED_ENFORCEMENT = Path(__file__).resolve().parents[2] / "policies" / "enforcement.yaml"
+TODAY = date(2026, 6, 1)
+FRAUD = urn(ENDPOINT_CONFIG, "fraud-detector-config")
+TICKET = urn(ENDPOINT_CONFIG, "ticket-router-config")
+ADMIN = urn(ROLE_POLICY, "platform-admin")
+
+
+class FakeEngine:
+    name = "fake"
+
+    def __init__(self, violations: Violations) -> None:
+        self.violations = violations
+
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
+        return self.violations
+
+
+@pytest.fixture
+def bundle(library: Path) -> PolicyBundle:
+    return load_bundle(library)
+
+
+@pytest.fixture
+def enforcement(bundle: PolicyBundle) -> Enforcement:
+    return load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+
+
+def waivers(bundle: PolicyBundle, tmp_path: Path, text: str) -> list[Waiver]:
+    return load_waivers(write(tmp_path / "waivers.yaml", "waivers:\n" + text), bundle)
+
+
+def only(bundle: PolicyBundle, package: str, *resources: str) -> Violations:
+    found: Violations = {p.package: [] for p in bundle.policies}
+    found[package] = [{"resource": r, "message": f"{r} must comply"} for r in resources]
+    return found
+
+
+def test_mandatory_violation_fails_prod(bundle: PolicyBundle, enforcement: Enforcement) -> None:
+    result = evaluate_gate(stack_document("prod"), bundle, EmbeddedEngine(), enforcement, [], TODAY)
+    assert result.decision == "fail"
+    assert result.counts == {"violations": 4, "blocking": 3, "advisory": 1, "waived": 0}
+    assert [(v.policy.id, v.enforcement) for v in result.violations] == [
+        ("iam-no-wildcard-actions", "mandatory"),
+        ("endpoint-kms-encryption", "mandatory"),
+        ("endpoint-min-instances", "mandatory"),
+        ("resource-owner-tag", "advisory"),
+    ]
+
+
+def test_advisory_violations_pass_dev(bundle: PolicyBundle, enforcement: Enforcement) -> None:
+    result = evaluate_gate(stack_document("dev"), bundle, EmbeddedEngine(), enforcement, [], TODAY)
+    assert result.decision == "pass"
+    assert {v.enforcement for v in result.violations} == {"advisory"}
+    assert result.counts["blocking"] == 0
+
+
+def test_waiver_clears_a_mandatory_violation(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: Path) -> None:
+    waiver, = waivers(bundle, tmp_path, (
+        "  - {policy: endpoint-kms-encryption, model: fraud-detector, reason: Key rotation in flight.,"
+        " approver: a@example.com, expires: 2026-06-01}\n"))
+    engine = FakeEngine(only(bundle, "mlops.encryption.endpoint_kms", FRAUD))
+    result = evaluate_gate(stack_document("prod"), bundle, engine, enforcement, [waiver], TODAY)
+    assert result.decision == "pass"
+    assert result.violations[0].waiver == waiver
+    assert result.waivers_applied == [waiver]
+    assert result.counts == {"violations": 1, "blocking": 0, "advisory": 0, "waived": 1}
+
+
+def test_expired_waiver_never_applies_and_is_reported(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: Path) -> None:
+    expired, = waivers(bundle, tmp_path, (
+        "  - {policy: endpoint-kms-encryption, resource: '*fraud-detector-*', reason: Old.,"
+        " approver: a@example.com, expires: 2026-05-31}\n"))
+    engine = FakeEngine(only(bundle, "mlops.encryption.endpoint_kms", FRAUD))
+    result = evaluate_gate(stack_document("prod"), bundle, engine, enforcement, [expired], TODAY)
+    assert result.decision == "fail"
+    assert result.violations[0].waiver is None
+    assert result.violations[0].expired_waivers == (expired,)
+    assert result.waivers_expired == [expired]
+    assert result.to_dict()["waivers_expired"] == [
+        {
+            "policy_id": "endpoint-kms-encryption",
+            "model": None,
+            "resource": "*fraud-detector-*",
+            "environments": None,
+            "reason": "Old.",
+            "approver": "a@example.com",
+            "expires": "2026-05-31",
+            "source": f"{tmp_path / 'waivers.yaml'}:2",
+            "would_have_waived": [FRAUD],
+        }
+    ]
+
+
+def test_waiver_for_another_environment_does_not_apply(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: Path) -> None:
+    staging_only = waivers(bundle, tmp_path, (
+        "  - {policy: endpoint-kms-encryption, model: fraud-detector, environments: [staging], reason: R.,"
+        " approver: a@example.com, expires: 2027-01-01}\n"))
+    engine = FakeEngine(only(bundle, "mlops.encryption.endpoint_kms", FRAUD))
+    assert evaluate_gate(stack_document("prod"), bundle, engine, enforcement, staging_only, TODAY).decision == "fail"
+    assert evaluate_gate(stack_document("staging"), bundle, engine, enforcement, staging_only, TODAY).decision == "pass"
+
+
+def test_waiver_never_clears_a_non_waivable_policy(bundle: PolicyBundle, enforcement: Enforcement) -> None:
+    # load_waivers refuses such a waiver; the gate holds the line for waivers built any other way.
+    forged = Waiver(policy="iam-no-wildcard-actions", reason="R.", approver="a@example.com", expires=date(2027, 1, 1),
+                    source="test", resource="*")
+    engine = FakeEngine(only(bundle, "mlops.iam.no_wildcard", ADMIN))
+    result = evaluate_gate(stack_document("prod"), bundle, engine, enforcement, [forged], TODAY)
+    assert (result.decision, result.violations[0].waiver) == ("fail", None)
+
+
+def test_disabled_policy_reports_nothing(bundle: PolicyBundle, tmp_path: Path) -> None:
+    text = SHIPPED_ENFORCEMENT.read_text().replace("policies: {}", "policies:\n  iam-no-wildcard-actions: {prod: disabled}")
+    enforcement = load_enforcement(write(tmp_path / "enforcement.yaml", text), bundle)
+    engine = FakeEngine(only(bundle, "mlops.iam.no_wildcard", ADMIN))
+    result = evaluate_gate(stack_document("prod"), bundle, engine, enforcement, [], TODAY)
+    assert (result.decision, result.violations, result.policies_evaluated) == ("pass", [], 3)
+
+
+def test_violation_on_unknown_resource_is_still_reported(bundle: PolicyBundle, enforcement: Enforcement) -> None:
+    ghost = urn(ENDPOINT_CONFIG, "not-in-the-document")
+    engine = FakeEngine(only(bundle, "mlops.encryption.endpoint_kms", ghost))
+    result = evaluate_gate(stack_document("prod"), bundle, engine, enforcement, [], TODAY)
+    assert result.decision == "fail"
+    assert (result.violations[0].resource, result.violations[0].model) == (ghost, None)
+
+
+def test_engine_missing_a_package_fails_closed(bundle: PolicyBundle, enforcement: Enforcement) -> None:
+    found = only(bundle, "mlops.iam.no_wildcard")
+    del found["mlops.tagging.owner_tag"]
+    with pytest.raises(PolicyEngineError) as error:
+        evaluate_gate(stack_document("prod"), bundle, FakeEngine(found), enforcement, [], TODAY)
+    assert str(error.value) == (
+        f"engine 'fake' returned no result for mlops.tagging.owner_tag ({bundle.root / 'tagging' / 'owner_tag.rego'}); the gate cannot decide"
+    )
+
+
+def test_violations_sort_by_severity_then_policy_then_resource(bundle: PolicyBundle, enforcement: Enforcement) -> None:
+    found = {p.package: [] for p in bundle.policies}
+    found["mlops.tagging.owner_tag"] = [{"resource": TICKET, "message": "m"}, {"resource": FRAUD, "message": "m"}]
+    found["mlops.serving.min_instances"] = [{"resource": TICKET, "message": "m"}]
+    found["mlops.encryption.endpoint_kms"] = [{"resource": TICKET, "message": "m"}, {"resource": FRAUD, "message": "m"}]
+    result = evaluate_gate(stack_document("prod"), bundle, FakeEngine(found), enforcement, [], TODAY)
+    assert [(v.policy.id, v.resource) for v in result.violations] == [
+        ("endpoint-kms-encryption", FRAUD),
+        ("endpoint-kms-encryption", TICKET),
+        ("endpoint-min-instances", TICKET),
+        ("resource-owner-tag", FRAUD),
+        ("resource-owner-tag", TICKET),
+    ]
+
+
+def test_report_shape(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: Path) -> None:
+    owner_waiver = waivers(bundle, tmp_path, (
+        "  - {policy: resource-owner-tag, model: ticket-router, reason: Tag lands next release.,"
+        " approver: a@example.com, expires: 2026-12-31}\n"))
+    result = evaluate_gate(stack_document("prod"), bundle, EmbeddedEngine(), enforcement, owner_waiver, TODAY)
+
+    report = result.to_dict()
+    assert list(report) == ["stack", "environment", "decision", "engine", "policy_bundle_sha256", "policies_evaluated", "violations", "waivers_expired"]
+    assert {k: v for k, v in report.items() if k != "violations"} == {
+        "stack": "prod",
+        "environment": "prod",
+        "decision": "fail",
+        "engine": "embedded",
+        "policy_bundle_sha256": bundle.sha256,
+        "policies_evaluated": 4,
+        "waivers_expired": [],
+    }
+    assert report["violations"][0] == {
+        "policy_id": "iam-no-wildcard-actions",
+        "title": "Role policies never allow every action",
+        "severity": "critical",
+        "enforcement": "mandatory",
+        "resource": ADMIN,
+        "model": None,
+        "message": PROD_VIOLATIONS["mlops.iam.no_wildcard"][0]["message"],
+        "controls": ["NIST800-53:AC-6"],
+        "waiver": None,
+    }
+    assert report["violations"][-1] == {
+        "policy_id": "resource-owner-tag",
+        "title": "Resources name an owner",
+        "severity": "low",
+        "enforcement": "advisory",
+        "resource": TICKET,
+        "model": "ticket-router",
+        "message": "Resource ticket-router-config must carry an owner tag",
+        "controls": ["SOC2:CC1.3"],
+        "waiver": {"reason": "Tag lands next release.", "approver": "a@example.com", "expires": "2026-12-31"},
+    }
