@@ -1,0 +1,50 @@
+# METADATA
+# title: Models serve a pinned, registered model package version
+# description: Checks whether every SageMaker model serves a versioned model package from the registry, the version its spec pins, where the environment requires pinned versions.
+# custom:
+#   id: model-pinned-version
+#   severity: high
+#   controls: [SOC2:CC8.1, ISO27001:A.8.9, ISO27001:A.8.32, NIST800-53:CM-2, NIST800-53:CM-3]
+#   waivable: true
+package mlops.governance.pinned_model_version
+
+import rego.v1
+
+import data.mlops.lib.resources as lib
+
+_versioned_package := `^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[A-Za-z0-9-]+/([0-9]+)$`
+
+deny contains violation if {
+	some model in _models
+	some container in _containers(model)
+	not regex.match(_versioned_package, lib.string_at(container, ["modelPackageName"]))
+	violation := {
+		"resource": model.urn,
+		"message": sprintf("SageMaker model %s must serve a registered model package version (modelPackageName ending in /<version>)", [model.name]),
+	}
+}
+
+deny contains violation if {
+	some model in _models
+	pinned := lib.value_at(lib.model_spec(model.model), ["registry", "pinned_version"])
+	is_number(pinned)
+	some container in _containers(model)
+	package_arn := lib.string_at(container, ["modelPackageName"])
+	regex.match(_versioned_package, package_arn)
+	segments := split(package_arn, "/")
+	to_number(segments[count(segments) - 1]) != pinned
+	violation := {
+		"resource": model.urn,
+		"message": sprintf("SageMaker model %s must serve model package version %v, the version its spec pins (found %s)", [model.name, pinned, package_arn]),
+	}
+}
+
+_models := [model |
+	lib.parameters.require_pinned_model_version == true
+	some model in lib.resources_of("aws:sagemaker/model:Model")
+]
+
+_containers(model) := array.concat(
+	[container | container := lib.value_at(model, ["inputs", "primaryContainer"]); is_object(container)],
+	[container | some container in lib.array_at(model, ["inputs", "containers"])],
+)

@@ -1,0 +1,267 @@
+# Shared helpers for the policies: type-safe access to the input document, links between
+# resources, KMS key and instance-type rules, and the parsed SageMaker pipeline definitions.
+# A library, not a policy: no METADATA and no deny. Every helper tolerates missing or
+# mistyped values (regorus raises on builtin type errors, which would fail the whole gate).
+package mlops.lib.resources
+
+import rego.v1
+
+# Thresholds and switches of the stack's environment. An environment without its own entry
+# gets prod's, the strictest, so a misspelt environment name never switches a check off.
+parameters := object.get(data.parameters, _environment, data.parameters.prod)
+
+_environment := input.environment if {
+	is_string(input.environment)
+} else := "prod"
+
+# True when the stack has a VPC to place SageMaker workloads in and its environment requires it.
+vpc_required if {
+	parameters.require_vpc == true
+	is_object(input.network)
+}
+
+_at(value, path) := object.get(value, path, null) if is_object(value)
+
+# The value at `path` (a key or an array of keys) when it has the named type, else an empty one.
+array_at(value, path) := found if {
+	found := _at(value, path)
+	is_array(found)
+} else := []
+
+object_at(value, path) := found if {
+	found := _at(value, path)
+	is_object(found)
+} else := {}
+
+string_at(value, path) := found if {
+	found := _at(value, path)
+	is_string(found)
+} else := ""
+
+number_at(value, path) := found if {
+	found := _at(value, path)
+	is_number(found)
+} else := 0
+
+# The raw value at `path`, null when absent: for messages and for values of several types.
+value_at(value, path) := _at(value, path)
+
+# Whether the value at `path` is exactly true: false for false, absent and anything else.
+true_at(value, path) := true if {
+	_at(value, path) == true
+} else := false
+
+all_resources := array_at(input, ["resources"])
+
+resources_of(type) := [r | some r in all_resources; r.type == type]
+
+depends_on(resource, target) if target.urn in array_at(resource, ["dependencies"])
+
+# Resources of `type` that declare a dependency on `target` (how Pulumi records that one
+# resource takes another's output, e.g. a bucket policy the bucket's id).
+linked(type, target) := [r | some r in resources_of(type); depends_on(r, target)]
+
+tags(resource) := object_at(resource, ["tags"])
+
+model_spec(name) := m.spec if {
+	some m in array_at(input, ["models"])
+	m.name == name
+}
+
+# Where findings about a model's spec (not one AWS resource) land: its component resource,
+# else the first of its resources, so the finding is never lost.
+model_urn(name) := urn if {
+	some r in resources_of("mlops:model:ModelStack")
+	r.name == name
+	urn := r.urn
+} else := urn if {
+	urns := sort([r.urn | some r in all_resources; r.model == name])
+	urn := urns[0]
+}
+
+# Set, non-empty and not an AWS managed key (`alias/aws/<service>`, bare or as an alias ARN):
+# AWS managed keys cannot be restricted by key policy, rotated on demand or disabled.
+customer_managed_key(key) if {
+	is_string(key)
+	trim_space(key) != ""
+	not regex.match(`(^|:)alias/aws/`, key)
+}
+
+# Instance families with local NVMe storage, which SageMaker encrypts in hardware: it rejects
+# any KMS key for their volumes, so the volume-key requirement cannot apply to them.
+instance_storage(instance_type) if {
+	is_string(instance_type)
+	regex.match(parameters.instance_storage_pattern, instance_type)
+}
+
+endpoint_config_type := "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+
+variants(config) := array.concat(
+	array_at(config, ["inputs", "productionVariants"]),
+	array_at(config, ["inputs", "shadowProductionVariants"]),
+)
+
+serverless(variant) if is_object(variant.serverlessConfig)
+
+instance_variants(config) := [v | some v in variants(config); not serverless(v)]
+
+# An endpoint configuration with at least one variant on provisioned instances (realtime or async).
+instance_backed(config) if count(instance_variants(config)) > 0
+
+endpoint_configs(endpoint) := [c |
+	some c in resources_of(endpoint_config_type)
+	_serves(endpoint, c)
+]
+
+_serves(endpoint, config) if depends_on(endpoint, config)
+
+_serves(endpoint, config) if {
+	name := string_at(config, ["inputs", "name"])
+	name != ""
+	string_at(endpoint, ["inputs", "endpointConfigName"]) == name
+}
+
+instance_backed_endpoint(endpoint) if {
+	some config in endpoint_configs(endpoint)
+	instance_backed(config)
+}
+
+# A model only serverless endpoint configurations serve. SageMaker Serverless Inference supports
+# neither VPC configuration nor network isolation, so those requirements cannot apply to it.
+serverless_model(model) if {
+	configs := linked(endpoint_config_type, model)
+	count(configs) > 0
+	every config in configs {
+		not instance_backed(config)
+	}
+}
+
+# Auto scaling targets of one endpoint variant, matched on the endpoint link and the variant name.
+scaling_targets(endpoint, variant) := [target |
+	some target in linked("aws:appautoscaling/target:Target", endpoint)
+	endswith(string_at(target, ["inputs", "resourceId"]), sprintf("/variant/%s", [string_at(variant, ["variantName"])]))
+]
+
+pipeline_definition(pipeline) := json.unmarshal(text) if {
+	text := string_at(pipeline, ["inputs", "pipelineDefinition"])
+	json.is_valid(text)
+}
+
+# Every step of a pipeline definition, including those nested in a Condition step's branches.
+pipeline_steps(pipeline) := [step |
+	walk(pipeline_definition(pipeline), [path, step])
+	count(path) >= 2
+	path[count(path) - 2] in {"Steps", "IfSteps", "ElseSteps"}
+	is_object(step)
+]
+
+# The training and processing jobs of a pipeline, with the settings policies check in one shape.
+pipeline_jobs(pipeline) := array.concat(
+	[_training_job(step) | some step in pipeline_steps(pipeline); step.Type == "Training"],
+	[_processing_job(step) | some step in pipeline_steps(pipeline); step.Type == "Processing"],
+)
+
+_training_job(step) := {
+	"step": string_at(step, ["Name"]),
+	"kind": "training",
+	"writes_outputs": true,
+	"instance_type": value_at(step, ["Arguments", "ResourceConfig", "InstanceType"]),
+	"volume_kms_key": value_at(step, ["Arguments", "ResourceConfig", "VolumeKmsKeyId"]),
+	"output_kms_key": value_at(step, ["Arguments", "OutputDataConfig", "KmsKeyId"]),
+	"subnets": array_at(step, ["Arguments", "VpcConfig", "Subnets"]),
+	"security_groups": array_at(step, ["Arguments", "VpcConfig", "SecurityGroupIds"]),
+	"network_isolation": true_at(step, ["Arguments", "EnableNetworkIsolation"]),
+	"inter_container_encryption": true_at(step, ["Arguments", "EnableInterContainerTrafficEncryption"]),
+}
+
+_processing_job(step) := {
+	"step": string_at(step, ["Name"]),
+	"kind": "processing",
+	"writes_outputs": is_object(value_at(step, ["Arguments", "ProcessingOutputConfig"])),
+	"instance_type": value_at(step, ["Arguments", "ProcessingResources", "ClusterConfig", "InstanceType"]),
+	"volume_kms_key": value_at(step, ["Arguments", "ProcessingResources", "ClusterConfig", "VolumeKmsKeyId"]),
+	"output_kms_key": value_at(step, ["Arguments", "ProcessingOutputConfig", "KmsKeyId"]),
+	"subnets": array_at(step, ["Arguments", "NetworkConfig", "VpcConfig", "Subnets"]),
+	"security_groups": array_at(step, ["Arguments", "NetworkConfig", "VpcConfig", "SecurityGroupIds"]),
+	"network_isolation": true_at(step, ["Arguments", "NetworkConfig", "EnableNetworkIsolation"]),
+	"inter_container_encryption": true_at(step, ["Arguments", "NetworkConfig", "EnableInterContainerTrafficEncryption"]),
+}
+
+# Model Monitor job definitions, by type, with the input key of their output configuration.
+_monitoring_output_keys := {
+	"aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": "dataQualityJobOutputConfig",
+	"aws-native:sagemaker:DataQualityJobDefinition": "dataQualityJobOutputConfig",
+	"aws-native:sagemaker:ModelQualityJobDefinition": "modelQualityJobOutputConfig",
+	"aws-native:sagemaker:ModelBiasJobDefinition": "modelBiasJobOutputConfig",
+	"aws-native:sagemaker:ModelExplainabilityJobDefinition": "modelExplainabilityJobOutputConfig",
+}
+
+# Every monitoring job definition with the settings policies check in one shape.
+monitoring_jobs := [job |
+	some r in all_resources
+	output_key := _monitoring_output_keys[r.type]
+	job := {
+		"resource": r,
+		"instance_type": value_at(r, ["inputs", "jobResources", "clusterConfig", "instanceType"]),
+		"volume_kms_key": value_at(r, ["inputs", "jobResources", "clusterConfig", "volumeKmsKeyId"]),
+		"output_kms_key": value_at(r, ["inputs", output_key, "kmsKeyId"]),
+		"subnets": array_at(r, ["inputs", "networkConfig", "vpcConfig", "subnets"]),
+		"security_groups": array_at(r, ["inputs", "networkConfig", "vpcConfig", "securityGroupIds"]),
+		"inter_container_encryption": true_at(r, ["inputs", "networkConfig", "enableInterContainerTrafficEncryption"]),
+	}
+]
+
+_identity_policy_types := {
+	"aws:iam/rolePolicy:RolePolicy",
+	"aws:iam/policy:Policy",
+	"aws:iam/userPolicy:UserPolicy",
+	"aws:iam/groupPolicy:GroupPolicy",
+}
+
+_policy_document(value) := json.unmarshal(value) if {
+	is_string(value)
+	json.is_valid(value)
+}
+
+_policy_document(value) := value if is_object(value)
+
+_documents contains {"resource": r, "document": document} if {
+	some r in all_resources
+	r.type in _identity_policy_types
+	document := _policy_document(value_at(r, ["inputs", "policy"]))
+}
+
+_documents contains {"resource": r, "document": document} if {
+	some r in resources_of("aws:iam/role:Role")
+	some inline in array_at(r, ["inputs", "inlinePolicies"])
+	document := _policy_document(value_at(inline, ["policy"]))
+}
+
+_statements(document) := document.Statement if is_array(document.Statement)
+
+_statements(document) := [document.Statement] if is_object(document.Statement)
+
+_strings(value) := [value] if is_string(value)
+
+_strings(value) := [s | some s in value; is_string(s)] if is_array(value)
+
+_strings(value) := [] if {
+	not is_string(value)
+	not is_array(value)
+}
+
+# Allow statements of every identity policy (role, user, group, managed and inline), with
+# Action and Resource always arrays of strings and the owning resource's URN, name and model.
+allow_statements contains statement if {
+	some entry in _documents
+	some s in _statements(entry.document)
+	s.Effect == "Allow"
+	statement := {
+		"urn": entry.resource.urn,
+		"name": entry.resource.name,
+		"model": value_at(entry.resource, ["model"]),
+		"sid": string_at(s, ["Sid"]),
+		"actions": _strings(value_at(s, ["Action"])),
+		"resources": _strings(value_at(s, ["Resource"])),
+	}
+}

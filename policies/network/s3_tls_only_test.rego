@@ -1,0 +1,51 @@
+package mlops.network.s3_tls_only_test
+
+import rego.v1
+
+import data.mlops.lib.fixtures_test as fixtures
+import data.mlops.network.s3_tls_only
+
+_denied := {{
+	"resource": fixtures.bucket,
+	"message": "S3 bucket platform-artifacts must have a bucket policy that denies every request made without TLS (Deny when aws:SecureTransport is false)",
+}}
+
+_policy(statement) := json.marshal({"Version": "2012-10-17", "Statement": [statement]})
+
+_tls_statement := {
+	"Effect": "Deny",
+	"Principal": "*",
+	"Action": "s3:*",
+	"Resource": ["arn:aws:s3:::acme-prod-artifacts-x/*"],
+	"Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+test_tls_only_policy_allowed if {
+	count(s3_tls_only.deny) == 0 with input as fixtures.stack
+}
+
+test_boolean_condition_and_aws_principal_allowed if {
+	statement := object.union(_tls_statement, {"Principal": {"AWS": "*"}, "Action": ["s3:*"], "Condition": {"Bool": {"aws:SecureTransport": false}}})
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": _policy(statement)})
+	count(s3_tls_only.deny) == 0 with input as doc
+}
+
+test_missing_policy_denied if {
+	doc := fixtures.without(fixtures.stack, fixtures.bucket_policy)
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_allow_statement_denied if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": _policy(object.union(_tls_statement, {"Effect": "Allow"}))})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_deny_of_some_actions_only_denied if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": _policy(object.union(_tls_statement, {"Action": "s3:GetObject"}))})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_unparsable_policy_denied if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": "{not json"})
+	s3_tls_only.deny == _denied with input as doc
+}

@@ -1,0 +1,38 @@
+# METADATA
+# title: Endpoints have alarms that notify someone
+# description: Checks whether every realtime and asynchronous endpoint has at least one CloudWatch alarm with an alarm action, where the environment requires monitoring.
+# custom:
+#   id: endpoint-alarms
+#   severity: medium
+#   controls: [SOC2:CC7.2, SOC2:CC7.3, ISO27001:A.8.16, NIST800-53:SI-4(5), HIPAA:164.308(a)(6)(ii)]
+#   waivable: true
+package mlops.production.endpoint_alarms
+
+import rego.v1
+
+import data.mlops.lib.resources as lib
+
+deny contains violation if {
+	lib.parameters.require_monitoring == true
+	some endpoint in lib.resources_of("aws:sagemaker/endpoint:Endpoint")
+	lib.instance_backed_endpoint(endpoint)
+	not _alarmed(endpoint)
+	violation := {
+		"resource": endpoint.urn,
+		"message": sprintf("Endpoint %s must have at least one CloudWatch alarm with alarmActions", [endpoint.name]),
+	}
+}
+
+_alarmed(endpoint) if {
+	some alarm in lib.resources_of("aws:cloudwatch/metricAlarm:MetricAlarm")
+	_watches(alarm, endpoint)
+	count(lib.array_at(alarm, ["inputs", "alarmActions"])) > 0
+}
+
+_watches(alarm, endpoint) if lib.depends_on(alarm, endpoint)
+
+_watches(alarm, endpoint) if {
+	name := lib.string_at(endpoint, ["inputs", "name"])
+	name != ""
+	lib.string_at(alarm, ["inputs", "dimensions", "EndpointName"]) == name
+}

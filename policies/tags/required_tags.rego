@@ -1,0 +1,30 @@
+# METADATA
+# title: Taggable resources carry the required tags
+# description: Checks whether every resource of a taggable type carries each required tag (owner, team, cost center, data classification, model, environment and more) with a non-empty value.
+# custom:
+#   id: required-tags
+#   severity: medium
+#   controls: [SOC2:CC6.1, ISO27001:A.5.9, ISO27001:A.5.13, NIST800-53:CM-8]
+#   waivable: true
+package mlops.tags.required_tags
+
+import rego.v1
+
+import data.mlops.lib.resources as lib
+
+deny contains violation if {
+	some resource in lib.all_resources
+	resource.type in lib.parameters.taggable_types
+	tags := lib.tags(resource)
+	missing := [tag | some tag in lib.parameters.required_tags; not _present(tags, tag)]
+	count(missing) > 0
+	violation := {
+		"resource": resource.urn,
+		"message": sprintf("Resource %s must carry non-empty tags %s", [resource.name, concat(", ", missing)]),
+	}
+}
+
+_present(tags, tag) if {
+	is_string(tags[tag])
+	trim_space(tags[tag]) != ""
+}
