@@ -200,3 +200,13 @@ def test_graph_records_parents_and_dependencies() -> None:
 
 def test_repeated_runs_in_one_process_give_the_same_graph() -> None:
     assert build_plan(REPO, "dev").to_dict() == plan("dev").to_dict()
+
+
+def test_aws_feature_exclusions_are_respected() -> None:
+    router = one("prod", "aws:sagemaker/model:Model", "ticket-router")
+    assert "vpcConfig" not in router and router["enableNetworkIsolation"] is False
+    definition = json.loads(one("prod", "aws:sagemaker/pipeline:Pipeline", "ticket-router")["pipelineDefinition"])
+    train = next(s for s in definition["Steps"] if s["Type"] == "Training")["Arguments"]
+    assert train["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
+    assert "VolumeKmsKeyId" not in train["ResourceConfig"]
+    assert train["OutputDataConfig"]["KmsKeyId"] == key_arn("prod")

@@ -47,10 +47,21 @@ PROCESSING_FRAMEWORK = ("sklearn", "1.2-1")
 _FRAMEWORKS_NEEDING_PY_VERSION = {"pytorch", "tensorflow"}
 
 
+def has_instance_storage(instance_type: str) -> bool:
+    """Instance families with local NVMe storage (m5d, c6id, g4dn, g5, p4d, …), which the hardware encrypts.
+
+    SageMaker rejects a volume KMS key for these families, for endpoints and training jobs alike.
+    """
+    family = instance_type.split(".")[1]
+    return family.endswith("d") or family.endswith("dn") or family.startswith(("g5", "g6", "p4", "p5", "inf", "trn"))
+
+
 class ImageLookupError(ValueError):
     """The SDK knows no image for this framework, version and region."""
 
 
+# The SDK re-reads its image JSON tables on every lookup (about 0.15 s each).
+@functools.lru_cache(maxsize=512)
 def image_uri(framework: str, version: str, region: str, scope: str, instance_type: str | None, py_version: str | None = None) -> str:
     """The ECR image SageMaker publishes for a framework version, resolved offline."""
     kwargs = {"py_version": py_version} if framework in _FRAMEWORKS_NEEDING_PY_VERSION else {}
@@ -155,7 +166,7 @@ def _definition(spec: ModelSpec, ctx: PipelineContext) -> str:
         max_run=t.max_runtime_minutes * 60,
         output_path=f"{base}/models",
         output_kms_key=ctx.kms_key_arn,
-        volume_kms_key=ctx.kms_key_arn,
+        volume_kms_key=None if has_instance_storage(t.instance_type) else ctx.kms_key_arn,
         base_job_name=f"{ctx.job_prefix}-train",
         # Multi-instance jobs exchange gradients between containers; encrypt that traffic.
         encrypt_inter_container_traffic=True,
@@ -224,6 +235,7 @@ def _definition(spec: ModelSpec, ctx: PipelineContext) -> str:
 
 
 
+@functools.lru_cache(maxsize=32)
 def model_monitor_image(region: str) -> str:
     """The image SageMaker Model Monitor runs its analysis jobs in."""
     return image_uris.retrieve("model-monitor", region)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from ..sagemaker_adapter import has_instance_storage
 from ..specs.model import DeploymentStrategy, ModelSpec, ServingMode
 from ..specs.stack import Network
 
@@ -16,12 +17,6 @@ _TRAFFIC_TYPES = {
     DeploymentStrategy.CANARY: "CANARY",
     DeploymentStrategy.LINEAR: "LINEAR",
 }
-
-
-def has_instance_storage(instance_type: str) -> bool:
-    """Instance families with local NVMe storage (m5d, c6id, g4dn, p4d, …), encrypted by the hardware."""
-    family = instance_type.split(".")[1]
-    return family.endswith("d") or family.endswith("dn") or family.startswith(("g5", "g6", "p4", "p5", "inf", "trn"))
 
 
 @dataclass
@@ -59,14 +54,16 @@ class Serving(pulumi.ComponentResource):
         # Models and endpoint configurations are immutable in SageMaker: any change
         # replaces them. Auto-naming lets the replacement exist beside the old one so the
         # endpoint can shift traffic blue/green instead of being deleted and recreated.
+        # Serverless Inference rejects models with a VPC configuration or network isolation.
+        serverless = serving.mode is ServingMode.SERVERLESS
         model = aws.sagemaker.Model(
             f"{name}-model",
             execution_role_arn=args.role_arn,
             primary_container=container,
-            enable_network_isolation=serving.network_isolation,
+            enable_network_isolation=serving.network_isolation and not serverless,
             vpc_config=(
                 {"subnets": args.network.subnet_ids, "security_group_ids": args.network.security_group_ids}
-                if args.network
+                if args.network and not serverless
                 else None
             ),
             tags=args.tags,
@@ -75,7 +72,7 @@ class Serving(pulumi.ComponentResource):
 
         variant: dict = {"variant_name": VARIANT, "model_name": model.name}
         encrypt_volume = True
-        if serving.mode is ServingMode.SERVERLESS:
+        if serverless:
             variant["serverless_config"] = {
                 "memory_size_in_mb": serving.serverless.memory_size_mb if serving.serverless else 2048,
                 "max_concurrency": serving.serverless.max_concurrency if serving.serverless else 5,
