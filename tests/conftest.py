@@ -41,8 +41,9 @@ serving:
 
 
 def copy_project(dest: Path, models: bool = True) -> Path:
-    """A copy of the repository's project files (stack configs, entry point, optionally models)."""
+    """A copy of the repository's project files (stack configs, entry point, policies, optionally models)."""
     dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "policies", dest / "policies", ignore=shutil.ignore_patterns("__pycache__"))
     for stack_file in REPO.glob("Pulumi*.yaml"):
         shutil.copy(stack_file, dest / stack_file.name)
     (dest / "infra").mkdir(exist_ok=True)
@@ -62,3 +63,11 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def empty_project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project", models=False)
+
+
+@pytest.fixture
+def unready_project(tmp_path: Path) -> Path:
+    """A project whose only model is not production-ready (tests/fixtures/unready-prod)."""
+    root = copy_project(tmp_path / "project", models=False)
+    shutil.copy(REPO / "tests" / "fixtures" / "unready-prod" / "scoring-api.yaml", root / "models" / "scoring-api.yaml")
+    return root

@@ -32,7 +32,8 @@ def test_plan_writes_the_graph_and_summarises_it(project: Path) -> None:
     rows = [[cell.strip() for cell in line.split("│")[1:4]] for line in lines if line.startswith("│")]
     assert ["fraud-detector", "aws-native:sagemaker:ModelQualityJobDefinition", "1"] in rows
     assert ["", "aws:sagemaker/endpoint:Endpoint", "1"] in rows
-    assert lines[-1] == f"86 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}"
+    assert f"86 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}" in lines
+    assert lines[-1] == f"policy report written to {project / 'reports' / 'dev' / 'policy-report.json'}"
     plan = json.loads((project / "reports" / "dev" / "plan.json").read_text())
     assert (plan["stack"], plan["environment"]) == ("dev", "dev")
     assert {"urn", "type", "name", "parent", "dependencies", "inputs"} <= set(plan["resources"][0])

@@ -106,20 +106,82 @@ def plan(
     project_dir: ProjectDir = Path("."),
     reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Where reports go (default: <project>/reports).")] = None,
 ) -> None:
-    """Run the program offline under Pulumi mocks, write reports/<stack>/plan.json and summarise it."""
+    """Run the program offline, write the plan, gate it with the Rego policies; exit 1 if the gate fails."""
     from .plan import build_plan, write_plan
+    from .policy_gate import run_gate, write_policy_report
 
     result = build_plan(project_dir, stack)
-    path = write_plan(result, reports_dir or project_dir / "reports")
-    counts = result.counts_by_model()
-    table = Table(title=f"Stack {stack} ({result.stack.environment}, {result.stack.region})", title_justify="left")
+    reports = reports_dir or project_dir / "reports"
+    path = write_plan(result, reports)
+    _print_plan_summary(result)
+    out.print(f"{sum(sum(c.values()) for c in result.counts_by_model().values())} resources across "
+              f"{len(result.specs)} models; plan written to {path}")
+    gate = run_gate(project_dir, result)
+    report = write_policy_report(gate, reports)
+    _print_gate(gate)
+    out.print(f"policy report written to {report}")
+    if gate.decision != "pass":
+        raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+def _print_plan_summary(result) -> None:
+    table = Table(title=f"Stack {result.stack.stack} ({result.stack.environment}, {result.stack.region})", title_justify="left")
     table.add_column("model")
     table.add_column("resource type")
     table.add_column("count", justify="right")
-    for model, by_type in counts.items():
+    for model, by_type in result.counts_by_model().items():
         for i, (kind, n) in enumerate(sorted(by_type.items())):
             table.add_row(model if i == 0 else "", kind, str(n))
         table.add_section()
     out.print(table)
-    total = sum(sum(c.values()) for c in counts.values())
-    out.print(f"{total} resources across {len(result.specs)} models; plan written to {path}")
+
+
+_SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+def _print_gate(gate) -> None:
+    verdict = "[bold green]PASS[/]" if gate.decision == "pass" else "[bold red]FAIL[/]"
+    out.print(
+        f"Policy gate: {verdict} — {gate.environment} rules, {gate.policies_evaluated} policies, "
+        f"{gate.engine} engine, bundle {gate.bundle_sha256[:12]}"
+    )
+    by_model: dict[str, list] = {}
+    for violation in gate.violations:
+        by_model.setdefault(violation.model or "shared", []).append(violation)
+    for model, violations in sorted(by_model.items()):
+        out.print(f"[bold]{model}[/]")
+        for v in violations:
+            state = f"waived by {v.waiver.approver} until {v.waiver.expires}" if v.waiver else v.enforcement
+            style = _SEVERITY_STYLE[v.policy.severity]
+            out.print(f"  [{style}]{v.policy.severity:<8}[/] {state:<10} {v.policy.id}: {v.message}")
+    for waiver in gate.waivers_expired:
+        out.print(f"[yellow]expired waiver[/] {waiver.policy} ({waiver.source}) expired {waiver.expires}; it no longer applies")
+    c = gate.counts
+    out.print(f"{c['blocking']} blocking, {c['advisory']} advisory, {c['waived']} waived")
+
+
+policy_app = typer.Typer(help="Work on the Rego policy library.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("test")
+@reports_user_errors
+def policy_test(
+    policies_dir: Annotated[Path, typer.Option("--policies-dir", help="The policy library.", file_okay=False)] = Path("policies"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every test, not only failures.")] = False,
+) -> None:
+    """Run every Rego unit test (`test_*` rules) with the embedded engine; exit 1 on a failure or on zero tests."""
+    from .governance.rego_tests import run_rego_tests
+
+    report = run_rego_tests(policies_dir)
+    for r in report.results:
+        if r.status != "passed" or verbose:
+            where = f"{r.test.path}:{r.test.line}"
+            detail = f" — {r.detail}" if r.detail else ""
+            out.print(f"{r.status.upper():<7} {r.test.ref} ({where}){detail}", markup=False)
+    failed = len(report.results) - report.count("passed")
+    out.print(f"rego: {report.count('passed')} passed, {failed} failed")
+    if not report.results:
+        err.print(f"[bold red]error:[/] no Rego tests found under {policies_dir}; every policy needs a *_test.rego")
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.GATE_FAILED))

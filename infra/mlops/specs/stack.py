@@ -41,6 +41,8 @@ class StackConfig(BaseModel):
     )
     network: Network | None = None
     models_dir: str = Field(default="models", alias="modelsDir")
+    # An OPA server to evaluate policies on instead of the embedded engine (MLOPS_OPA_URL wins).
+    opa_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = Field(default=None, alias="opaUrl")
 
 
 # The `mlops:` keys a stack file may set, in the names Pulumi config uses.
