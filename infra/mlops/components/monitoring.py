@@ -70,29 +70,15 @@ class Monitoring(pulumi.ComponentResource):
                         }
                     },
                 },
-                job_resources={
-                    "cluster_config": {
-                        "instance_count": 1,
-                        "instance_type": dq.instance_type,
-                        "volume_size_in_gb": 20,
-                        "volume_kms_key_id": args.key_arn,
-                    }
-                },
+                job_resources=_cluster(dq.instance_type, args.key_arn),
                 network_config=network,
                 stopping_condition={"max_runtime_in_seconds": 3600},
                 tags=args.tags,
                 opts=child,
             )
-            schedules["dq"] = aws.sagemaker.MonitoringSchedule(
-                f"{name}-data-quality-schedule",
-                name=f"{args.schedule_prefix}-dq-schedule",
-                monitoring_schedule_config={
-                    "monitoring_job_definition_name": definition.name,
-                    "monitoring_type": "DataQuality",
-                    "schedule_config": {"schedule_expression": dq.schedule},
-                },
-                tags=args.tags,
-                opts=child,
+            schedules["dq"] = self._schedule(
+                f"{name}-data-quality-schedule", f"{args.schedule_prefix}-dq-schedule", definition.name, "DataQuality",
+                dq.schedule, args.tags,
             )
 
         mq = spec.monitoring.model_quality
@@ -119,33 +105,34 @@ class Monitoring(pulumi.ComponentResource):
                         }
                     ],
                 },
-                job_resources={
-                    "cluster_config": {
-                        "instance_count": 1,
-                        "instance_type": mq.instance_type,
-                        "volume_size_in_gb": 20,
-                        "volume_kms_key_id": args.key_arn,
-                    }
-                },
+                job_resources=_cluster(mq.instance_type, args.key_arn),
                 network_config=network,
                 stopping_condition={"max_runtime_in_seconds": 3600},
                 tags=[{"key": k, "value": v} for k, v in args.tags.items()],
                 opts=child,
             )
-            schedules["mq"] = aws.sagemaker.MonitoringSchedule(
-                f"{name}-model-quality-schedule",
-                name=f"{args.schedule_prefix}-mq-schedule",
-                monitoring_schedule_config={
-                    "monitoring_job_definition_name": definition.job_definition_name,
-                    "monitoring_type": "ModelQuality",
-                    "schedule_config": {"schedule_expression": mq.schedule},
-                },
-                tags=args.tags,
-                opts=child,
+            schedules["mq"] = self._schedule(
+                f"{name}-model-quality-schedule", f"{args.schedule_prefix}-mq-schedule", definition.job_definition_name,
+                "ModelQuality", mq.schedule, args.tags,
             )
 
         self._alarms(name, args, schedules.get("dq"))
         self.register_outputs({"schedules": {kind: s.name for kind, s in schedules.items()}})
+
+    def _schedule(
+        self, name: str, physical: str, definition: pulumi.Input[str], kind: str, expression: str, tags: dict[str, str]
+    ) -> aws.sagemaker.MonitoringSchedule:
+        return aws.sagemaker.MonitoringSchedule(
+            name,
+            name=physical,
+            monitoring_schedule_config={
+                "monitoring_job_definition_name": definition,
+                "monitoring_type": kind,
+                "schedule_config": {"schedule_expression": expression},
+            },
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _alarms(self, name: str, args: MonitoringArgs, data_quality: aws.sagemaker.MonitoringSchedule | None) -> None:
         spec = args.spec
@@ -186,6 +173,17 @@ class Monitoring(pulumi.ComponentResource):
                 threshold=alarms.drift_threshold,
                 **common,
             )
+
+
+def _cluster(instance_type: str, key_arn: pulumi.Input[str]) -> dict:
+    return {
+        "cluster_config": {
+            "instance_count": 1,
+            "instance_type": instance_type,
+            "volume_size_in_gb": 20,
+            "volume_kms_key_id": key_arn,
+        }
+    }
 
 
 def _monitored_features(spec: ModelSpec) -> list[str]:
