@@ -207,3 +207,14 @@ def test_policy_input_document_matches_its_published_schema() -> None:
     jsonschema.validate(document, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**document, "resources": [{"urn": 1}]}, schema)
+
+
+def test_readme_catalogue_lists_every_policy() -> None:
+    from mlops.governance.bundle import load_bundle
+
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    catalogue = readme[readme.index("### Policy catalogue"):]
+    for policy in load_bundle(REPO / "policies").policies:
+        assert f"| `{policy.id}` | {policy.severity}" in catalogue, policy.id
