@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +17,10 @@ from rich.table import Table
 
 from . import __version__
 from .errors import ExitCode, MlopsError
+
+if TYPE_CHECKING:  # the core is imported lazily so `mlops --help` stays fast
+    from .governance.gate import GateResult
+    from .plan import Plan
 
 app = typer.Typer(
     name="mlops",
@@ -113,9 +117,7 @@ def plan(
     result = build_plan(project_dir, stack)
     reports = reports_dir or project_dir / "reports"
     path = write_plan(result, reports)
-    _print_plan_summary(result)
-    out.print(f"{sum(sum(c.values()) for c in result.counts_by_model().values())} resources across "
-              f"{len(result.specs)} models; plan written to {path}")
+    _print_plan_summary(result, path)
     gate = run_gate(project_dir, result)
     report = write_policy_report(gate, reports)
     _print_gate(gate)
@@ -124,22 +126,25 @@ def plan(
         raise typer.Exit(int(ExitCode.GATE_FAILED))
 
 
-def _print_plan_summary(result) -> None:
+def _print_plan_summary(result: Plan, path: Path) -> None:
     table = Table(title=f"Stack {result.stack.stack} ({result.stack.environment}, {result.stack.region})", title_justify="left")
     table.add_column("model")
     table.add_column("resource type")
     table.add_column("count", justify="right")
-    for model, by_type in result.counts_by_model().items():
+    counts = result.counts_by_model()
+    for model, by_type in counts.items():
         for i, (kind, n) in enumerate(sorted(by_type.items())):
             table.add_row(model if i == 0 else "", kind, str(n))
         table.add_section()
     out.print(table)
+    total = sum(sum(c.values()) for c in counts.values())
+    out.print(f"{total} resources across {len(result.specs)} models; plan written to {path}")
 
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
-def _print_gate(gate) -> None:
+def _print_gate(gate: GateResult) -> None:
     verdict = "[bold green]PASS[/]" if gate.decision == "pass" else "[bold red]FAIL[/]"
     out.print(
         f"Policy gate: {verdict} — {gate.environment} rules, {gate.policies_evaluated} policies, "
