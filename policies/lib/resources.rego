@@ -53,20 +53,31 @@ true_at(value, path) := true if {
 
 all_resources := array_at(input, ["resources"])
 
-resources_of(type) := [r | some r in all_resources; r.type == type]
+# Indexes built once per evaluation: helpers look resources up in them instead of scanning
+# every resource on every call, which made policies quadratic in the size of a stack.
+_by_type[type] contains r if {
+	some r in all_resources
+	type := r.type
+}
+
+_dependents[urn] contains r if {
+	some r in all_resources
+	some urn in array_at(r, ["dependencies"])
+}
+
+resources_of(type) := [r | some r in _by_type[type]]
 
 depends_on(resource, target) if target.urn in array_at(resource, ["dependencies"])
 
 # Resources of `type` that declare a dependency on `target` (how Pulumi records that one
 # resource takes another's output, e.g. a bucket policy the bucket's id).
-linked(type, target) := [r | some r in resources_of(type); depends_on(r, target)]
+linked(type, target) := [r | some r in _dependents[target.urn]; r.type == type]
 
 tags(resource) := object_at(resource, ["tags"])
 
-model_spec(name) := m.spec if {
-	some m in array_at(input, ["models"])
-	m.name == name
-}
+_specs := {m.name: m.spec | some m in array_at(input, ["models"])}
+
+model_spec(name) := _specs[name]
 
 # Where findings about a model's spec (not one AWS resource) land: its component resource,
 # else the first of its resources, so the finding is never lost.
@@ -148,18 +159,29 @@ pipeline_definition(pipeline) := json.unmarshal(text) if {
 }
 
 # Every step of a pipeline definition, including those nested in a Condition step's branches.
-pipeline_steps(pipeline) := [step |
-	walk(pipeline_definition(pipeline), [path, step])
-	count(path) >= 2
-	path[count(path) - 2] in {"Steps", "IfSteps", "ElseSteps"}
-	is_object(step)
-]
+# Parsed once per evaluation for all pipelines: definitions are large and many policies read them.
+pipeline_steps(pipeline) := object.get(_steps, pipeline.urn, [])
+
+_steps := {p.urn: steps |
+	some p in resources_of("aws:sagemaker/pipeline:Pipeline")
+	steps := [step |
+		walk(pipeline_definition(p), [path, step])
+		count(path) >= 2
+		path[count(path) - 2] in {"Steps", "IfSteps", "ElseSteps"}
+		is_object(step)
+	]
+}
 
 # The training and processing jobs of a pipeline, with the settings policies check in one shape.
-pipeline_jobs(pipeline) := array.concat(
-	[_training_job(step) | some step in pipeline_steps(pipeline); step.Type == "Training"],
-	[_processing_job(step) | some step in pipeline_steps(pipeline); step.Type == "Processing"],
-)
+pipeline_jobs(pipeline) := object.get(_jobs, pipeline.urn, [])
+
+_jobs := {urn: jobs |
+	some urn, steps in _steps
+	jobs := array.concat(
+		[_training_job(step) | some step in steps; step.Type == "Training"],
+		[_processing_job(step) | some step in steps; step.Type == "Processing"],
+	)
+}
 
 _training_job(step) := {
 	"step": string_at(step, ["Name"]),
