@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
 import types
 import typing
@@ -52,7 +51,6 @@ class LoadedSpec:
 
     spec: ModelSpec
     source: Path
-    text_sha256: str
 
 
 def read_yaml(path: Path) -> SourceFile:
@@ -269,8 +267,7 @@ def load_specs(models_dir: Path, environment: str, name_prefix: str) -> list[Loa
             continue
         seen[spec.name] = path
         problems.extend(_name_length_problems(path, spec, environment, name_prefix))
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        loaded.append(LoadedSpec(spec=spec, source=path, text_sha256=digest))
+        loaded.append(LoadedSpec(spec=spec, source=path))
     if problems:
         raise InputError(f"{models_dir}: {len(problems)} problem(s) in model specs for environment '{environment}'", problems=problems)
     return loaded
