@@ -11,7 +11,7 @@ from typing import Any
 from . import offline
 from .errors import InputError
 from .policy_input import attribute_models, resource_entry
-from .specs.loader import LoadedSpec, load_specs, load_stack_file, plain, read_yaml
+from .specs.loader import LoadedSpec, load_specs, load_stack_settings, plain, read_yaml
 from .specs.stack import StackConfig
 
 PLAN_FORMAT_VERSION = 1
@@ -65,9 +65,8 @@ class PlanInputs:
 def load_inputs(project_dir: Path, stack_name: str) -> PlanInputs:
     """Project name, stack config and model specs; every user error surfaces here as InputError."""
     project = project_name(project_dir)
-    stack = load_stack_file(project_dir, stack_name)
+    stack, config = load_stack_settings(project_dir, stack_name)
     specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
-    config = plain(read_yaml(project_dir / f"Pulumi.{stack_name}.yaml").data)["config"]
     return PlanInputs(project_dir=project_dir, project=project, stack=stack, specs=specs, config=config)
 
 

@@ -291,6 +291,11 @@ def _name_length_problems(path: Path, spec: ModelSpec, environment: str, prefix:
 
 def load_stack_file(project_dir: Path, stack: str) -> StackConfig:
     """`Pulumi.<stack>.yaml` as a typed StackConfig; unknown `mlops:` keys are errors."""
+    return load_stack_settings(project_dir, stack)[0]
+
+
+def load_stack_settings(project_dir: Path, stack: str) -> tuple[StackConfig, dict[str, Any]]:
+    """`Pulumi.<stack>.yaml` read once: its typed StackConfig and its raw `config:` mapping."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         available = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
@@ -300,7 +305,7 @@ def load_stack_file(project_dir: Path, stack: str) -> StackConfig:
     config = raw.get("config") if isinstance(raw, dict) else None
     if not isinstance(config, dict):
         raise InputError(f"{path}:1: expected a top-level 'config:' mapping with the mlops:* and aws:region keys")
-    return stack_config_from_values(stack, config, source)
+    return stack_config_from_values(stack, config, source), config
 
 
 def stack_config_from_values(stack: str, config: Mapping[str, Any], source: SourceFile | None = None) -> StackConfig:
