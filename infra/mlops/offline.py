@@ -91,6 +91,11 @@ class PlanMocks(pulumi.runtime.Mocks):
         return {}
 
 
+def _component_parent(parent: str) -> str | None:
+    """The parent URN unless it is the root stack, which the engine leaves out of URNs and graphs."""
+    return parent if parent and parent.split("::")[2] != STACK_TYPE else None
+
+
 class CapturingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records each registration's parent and dependencies."""
 
@@ -105,21 +110,20 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine leaves the root stack out of a child's qualified type; so do we,
         # so offline URNs equal the ones `pulumi up` and CrossGuard see.
-        if parent and parent.split("::")[2] != STACK_TYPE:
+        if _component_parent(parent):
             type_ = parent.split("::")[2] + "$" + type_
         return "urn:pulumi:" + "::".join([self.stack, self.project, type_, name])
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
-            parent = request.parent if request.parent and request.parent.split("::")[2] != STACK_TYPE else None
             self.captured.append(
                 CapturedResource(
                     urn=response.urn,
                     type=request.type,
                     name=request.name,
                     custom=bool(request.custom),
-                    parent=parent,
+                    parent=_component_parent(request.parent),
                     dependencies=sorted(set(request.dependencies)),
                     inputs=rpc.deserialize_properties(request.object),
                 )
