@@ -218,3 +218,17 @@ def test_readme_catalogue_lists_every_policy() -> None:
     catalogue = readme[readme.index("### Policy catalogue"):]
     for policy in load_bundle(REPO / "policies").policies:
         assert f"| `{policy.id}` | {policy.severity}" in catalogue, policy.id
+
+
+def test_crossguard_pack_uses_the_stacks_opa_server_like_the_offline_gate(project: Path) -> None:
+    from types import SimpleNamespace
+
+    from mlops.errors import PolicyEngineError
+    from mlops.governance.crossguard import build_policies
+
+    stack_file = project / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text() + "  mlops:opaUrl: http://127.0.0.1:9\n")
+    assert plan(project, "dev").exit_code == 3
+    policy = build_policies(project, environ={"MLOPS_STACK": "dev"})[0]
+    with pytest.raises(PolicyEngineError, match="127.0.0.1:9"):
+        policy.validate(SimpleNamespace(resources=[]), lambda message, urn=None: None)

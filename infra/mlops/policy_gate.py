@@ -3,29 +3,53 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .governance.bundle import load_bundle
-from .governance.enforcement import load_enforcement
-from .governance.engines import engine_from_settings
+from .governance.bundle import PolicyBundle, load_bundle
+from .governance.enforcement import Enforcement, load_enforcement
+from .governance.engines import Engine, engine_from_settings
 from .governance.gate import GateResult, evaluate_gate
-from .governance.waivers import load_waivers
+from .governance.waivers import Waiver, load_waivers
 from .plan import Plan, render_json
 from .policy_input import policy_document
+from .specs.stack import StackConfig
 
 REPORT_FORMAT_VERSION = 1
 
 
-def run_gate(project_dir: Path, plan: Plan, today: date | None = None) -> GateResult:
-    """Evaluate the project's policies on the plan: bundle, enforcement and waivers loaded once."""
+@dataclass(frozen=True)
+class Governance:
+    """What a gate needs besides the document: the policies, their levels, waivers and engine."""
+
+    bundle: PolicyBundle
+    enforcement: Enforcement
+    waivers: list[Waiver]
+    engine: Engine
+
+
+def load_governance(project_dir: Path, stack: StackConfig, environ: Mapping[str, str] = os.environ) -> Governance:
+    """The project's governance, loaded once, the same way for `mlops plan` and the CrossGuard pack.
+
+    The engine is the OPA server named by MLOPS_OPA_URL, else the stack's `mlops:opaUrl`, else embedded.
+    """
     policies_dir = project_dir / "policies"
     bundle = load_bundle(policies_dir)
-    enforcement = load_enforcement(policies_dir / "enforcement.yaml", bundle)
-    waivers = load_waivers(policies_dir / "waivers.yaml", bundle)
-    engine = engine_from_settings(os.environ.get("MLOPS_OPA_URL") or plan.stack.opa_url)
+    return Governance(
+        bundle=bundle,
+        enforcement=load_enforcement(policies_dir / "enforcement.yaml", bundle),
+        waivers=load_waivers(policies_dir / "waivers.yaml", bundle),
+        engine=engine_from_settings(environ.get("MLOPS_OPA_URL") or stack.opa_url),
+    )
+
+
+def run_gate(project_dir: Path, plan: Plan, today: date | None = None) -> GateResult:
+    """Evaluate the project's policies on the plan."""
+    g = load_governance(project_dir, plan.stack)
     document = policy_document(plan.stack, plan.specs, plan.resources)
-    return evaluate_gate(document, bundle, engine, enforcement, waivers, today or date.today())
+    return evaluate_gate(document, g.bundle, g.engine, g.enforcement, g.waivers, today or date.today())
 
 
 def write_policy_report(result: GateResult, reports_dir: Path) -> Path:

@@ -2,8 +2,8 @@
 
 Which stack is being checked comes from the environment variable MLOPS_STACK, else PULUMI_STACK
 (which the Pulumi CLI sets for policy packs); the stack's environment, region, network and model
-specs are loaded as `mlops plan` loads them. MLOPS_OPA_URL, when set, selects an OPA server
-instead of the embedded engine.
+specs, policies, waivers and engine are loaded as `mlops plan` loads them (MLOPS_OPA_URL, else
+the stack's mlops:opaUrl, selects an OPA server instead of the embedded engine).
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..errors import InputError
 from ..plan import load_inputs
+from ..policy_gate import load_governance
 from ..policy_input import attribute_models, policy_document, resource_entry
 from ..specs.loader import LoadedSpec
 from ..specs.stack import StackConfig
-from .bundle import PolicyBundle, load_bundle
-from .enforcement import Enforcement, load_enforcement
-from .engines import Engine, engine_from_settings
+from .bundle import PolicyBundle
+from .enforcement import Enforcement
+from .engines import Engine
 from .gate import GateResult, evaluate_gate
-from .waivers import Waiver, load_waivers
+from .waivers import Waiver
 
 ENFORCEMENT_LEVELS = {
     "mandatory": EnforcementLevel.MANDATORY,
@@ -131,16 +132,16 @@ def build_policies(
 ) -> list[StackValidationPolicy]:
     """One StackValidationPolicy per Rego policy, enforced at the level this stack's environment sets."""
     inputs = load_inputs(project_dir, stack_name(environ))
-    policies_dir = project_dir / "policies"
-    bundle = load_bundle(policies_dir)
-    enforcement = load_enforcement(policies_dir / "enforcement.yaml", bundle)
+    governance = load_governance(project_dir, inputs.stack, environ)
+    enforcement = governance.enforcement
+    bundle = governance.bundle
     gate = StackGate(
         stack=inputs.stack,
         specs=inputs.specs,
         bundle=bundle,
         enforcement=enforcement,
-        waivers=load_waivers(policies_dir / "waivers.yaml", bundle),
-        engine=engine_from_settings(environ.get("MLOPS_OPA_URL")),
+        waivers=governance.waivers,
+        engine=governance.engine,
         today=today,
     )
     return [
