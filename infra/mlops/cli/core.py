@@ -1,76 +1,21 @@
-"""The `mlops` command line: declares commands and renders results; the work happens in the core."""
+"""validate, schema, plan and `policy test`."""
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .errors import ExitCode, MlopsError
+from ..errors import ExitCode
+from . import ProjectDir, StackOption, app, err, out, reports_user_errors
 
-if TYPE_CHECKING:  # the core is imported lazily so `mlops --help` stays fast
-    from .governance.gate import GateResult
-    from .plan import Plan
-
-app = typer.Typer(
-    name="mlops",
-    help="Typed SageMaker MLOps stacks on AWS: validate specs, plan offline, gate with Rego policies.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# Plan tables carry long type tokens; keep them whole when output is piped into CI logs.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-F = TypeVar("F", bound=Callable[..., None])
-
-ProjectDir = Annotated[
-    Path, typer.Option("--project-dir", "-C", help="Project root holding Pulumi.yaml.", file_okay=False, resolve_path=True)
-]
-StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
-
-
-def reports_user_errors(command: F) -> F:
-    """Turn MlopsError into a message and its exit code; anything else is an internal error (exit 4)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except MlopsError as e:
-            err.print(f"[bold red]error:[/] {e.message}")
-            for problem in e.problems:
-                err.print(f"  {problem}", markup=False)
-            raise typer.Exit(int(e.exit_code)) from None
-        except typer.Exit:
-            raise
-        except Exception as e:  # an unexpected failure is a bug in this tool, not the user's input
-            err.print(f"[bold red]internal error:[/] {type(e).__name__}: {e}", markup=True)
-            if os.environ.get("MLOPS_DEBUG"):
-                traceback.print_exc()
-            else:
-                err.print("Set MLOPS_DEBUG=1 for the traceback and report it as a bug.")
-            raise typer.Exit(int(ExitCode.PROGRAM_FAILED)) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-@app.callback(invoke_without_command=True)
-def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
-    if version:
-        out.print(f"mlops {__version__}")
-        raise typer.Exit()
+if TYPE_CHECKING:
+    from ..governance.gate import GateResult
+    from ..plan import Plan
 
 
 @app.command()
@@ -80,7 +25,7 @@ def validate(
     stack: Annotated[str | None, typer.Option("--stack", "-s", help="Check only this stack (default: every Pulumi.<stack>.yaml).")] = None,
 ) -> None:
     """Check model specs and stack files without running the program; exit 2 on any problem."""
-    from .validation import validate_project
+    from ..validation import validate_project
 
     results = validate_project(project_dir, stack)
     for stack_name, environment, count in results:
@@ -93,7 +38,7 @@ def schema(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the JSON Schema of a model spec file, for editor completion and validation."""
-    from .validation import spec_json_schema
+    from ..validation import spec_json_schema
 
     text = json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n"
     if output is None:
@@ -111,8 +56,8 @@ def plan(
     reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Where reports go (default: <project>/reports).")] = None,
 ) -> None:
     """Run the program offline, write the plan, gate it with the Rego policies; exit 1 if the gate fails."""
-    from .plan import build_plan, write_plan
-    from .policy_gate import run_gate, write_policy_report
+    from ..plan import build_plan, write_plan
+    from ..policy_gate import run_gate, write_policy_report
 
     result = build_plan(project_dir, stack)
     reports = reports_dir or project_dir / "reports"
@@ -176,7 +121,7 @@ def policy_test(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every test, not only failures.")] = False,
 ) -> None:
     """Run every Rego unit test (`test_*` rules) with the embedded engine; exit 1 on a failure or on zero tests."""
-    from .governance.rego_tests import run_rego_tests
+    from ..governance.rego_tests import run_rego_tests
 
     report = run_rego_tests(policies_dir)
     for r in report.results:

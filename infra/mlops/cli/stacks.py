@@ -1,0 +1,3 @@
+"""`mlops stacks`: one table of every stack for platform teams."""
+
+from __future__ import annotations
