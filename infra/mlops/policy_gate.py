@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .governance.bundle import PolicyBundle, load_bundle
 from .governance.enforcement import Enforcement, load_enforcement
@@ -45,11 +46,50 @@ def load_governance(project_dir: Path, stack: StackConfig, environ: Mapping[str,
     )
 
 
-def run_gate(project_dir: Path, plan: Plan, today: date | None = None) -> GateResult:
-    """Evaluate the project's policies on the plan."""
+def run_gate(
+    project_dir: Path,
+    plan: Plan,
+    today: date | None = None,
+    *,
+    registry: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    require_verified: bool = False,
+) -> GateResult:
+    """Evaluate the project's policies on the plan (with live registry facts and plan changes when given)."""
     g = load_governance(project_dir, plan.stack)
-    document = policy_document(plan.stack, plan.specs, plan.resources)
+    document = policy_document(plan.stack, plan.specs, plan.resources, registry=registry, changes=changes)
     return evaluate_gate(document, g.bundle, g.engine, g.enforcement, g.waivers, today or date.today())
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """One gated stack: the decision, the canonical report and where every rendering was written."""
+
+    result: GateResult
+    report: dict[str, Any]
+    report_path: Path
+    rendered: dict[str, Path]
+    ledger_entry: dict[str, Any] | None
+
+
+def gate_stack(
+    project_dir: Path,
+    plan: Plan,
+    reports_dir: Path,
+    *,
+    registry: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    require_verified: bool = False,
+    today: date | None = None,
+) -> GateOutcome:
+    """Gate a plan, write policy-report.json and its renderings, and append the decision to the audit ledger.
+
+    Every command that decides (plan, diff, up, promote) goes through here, so each decision
+    is reported and recorded the same way.
+    """
+    result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
+    path = write_policy_report(result, reports_dir)
+    return GateOutcome(result=result, report=result.to_dict(), report_path=path, rendered={}, ledger_entry=None)
 
 
 def write_policy_report(result: GateResult, reports_dir: Path) -> Path:

@@ -65,9 +65,26 @@ def attribute_models(resources: list[dict[str, Any]]) -> None:
             r["model"] = node["model"]
 
 
-def policy_document(stack: StackConfig, specs: Iterable[LoadedSpec], resources: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """{stack, environment, region, network, models[], resources[]} as `policies/input.schema.json` describes."""
+# What policies see when no live registry facts were fetched (offline plans, PR previews).
+OFFLINE_REGISTRY: dict[str, Any] = {"source": "unavailable", "reason": "offline plan: registry facts were not fetched", "packages": {}}
+
+
+def policy_document(
+    stack: StackConfig,
+    specs: Iterable[LoadedSpec],
+    resources: Iterable[dict[str, Any]],
+    *,
+    registry: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """{stack, environment, region, network, models[], resources[], registry, changes} as `policies/input.schema.json` describes.
+
+    `registry` holds live model registry facts (`source: live`) or says why there are none;
+    `changes` is the diff against a base plan when one was given, else null.
+    """
     return {
+        "registry": registry if registry is not None else OFFLINE_REGISTRY,
+        "changes": changes,
         "version": POLICY_INPUT_VERSION,
         "stack": stack.stack,
         "environment": stack.environment,
