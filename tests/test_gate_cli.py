@@ -54,7 +54,7 @@ def test_unready_model_fails_the_prod_gate_with_every_broken_control(unready_pro
         "  medium   mandatory  endpoint-min-instances: Endpoint configuration scoring-api-serving-config variant "
         "primary must start at least 2 instances (found 1)"
     ) in result.output.splitlines()
-    assert "8 blocking, 0 advisory, 0 waived" in result.output
+    assert "8 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
     document = report(unready_project, "prod")
     assert document["decision"] == "fail"
     assert sorted({v["policy_id"] for v in document["violations"]}) == UNREADY_BLOCKING
@@ -63,6 +63,15 @@ def test_unready_model_fails_the_prod_gate_with_every_broken_control(unready_pro
     assert violation["model"] == "scoring-api"
     assert violation["severity"] == "medium" and violation["enforcement"] == "mandatory"
     assert violation["controls"] and violation["waiver"] is None
+    # Per-resource evidence: each policy checks the types it declares, and every violation is
+    # one of those checks failing (a policy that flags a type it does not declare is caught here).
+    declared = {p["id"]: set(p["resource_types"]) for p in document["policies"]}
+    assert all(declared.values()), [policy for policy, types in declared.items() if not types]
+    types = {c["resource"]: c["type"] for c in document["checks"]}
+    assert all(types[v["resource"]] in declared[v["policy_id"]] for v in document["violations"])
+    failed = {(c["policy_id"], c["resource"]) for c in document["checks"] if c["outcome"] == "fail"}
+    assert failed == {(v["policy_id"], v["resource"]) for v in document["violations"]}
+    assert document["counts"]["checks_passed"] == sum(c["outcome"] == "pass" for c in document["checks"]) > 50
 
 
 def test_same_model_only_advises_in_dev(unready_project: Path) -> None:
@@ -79,7 +88,11 @@ def test_a_valid_waiver_is_applied_and_recorded(unready_project: Path) -> None:
     assert "waived by cto@example.com until 2999-12-31 endpoint-min-instances" in " ".join(result.output.split())
     waived = [v for v in report(unready_project, "prod")["violations"] if v["waiver"]]
     assert [v["policy_id"] for v in waived] == ["endpoint-min-instances"]
-    assert waived[0]["waiver"] == {"reason": "Partner traffic below 1 rps until launch", "approver": "cto@example.com", "expires": "2999-12-31"}
+    assert waived[0]["waiver"] == {
+        "policy_id": "endpoint-min-instances", "model": "scoring-api", "resource": None, "environments": ["prod"],
+        "reason": "Partner traffic below 1 rps until launch", "approver": "cto@example.com", "expires": "2999-12-31",
+        "source": f"{unready_project / 'policies' / 'waivers.yaml'}:2",
+    }
     assert "7 blocking, 0 advisory, 1 waived" in result.output
 
 
@@ -89,7 +102,7 @@ def test_an_expired_waiver_does_not_apply_and_is_reported(unready_project: Path)
     result = plan(unready_project, "prod")
     assert result.exit_code == 1
     assert "expired waiver endpoint-min-instances" in result.output
-    assert "8 blocking, 0 advisory, 0 waived" in result.output
+    assert "8 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
     expired = report(unready_project, "prod")["waivers_expired"]
     assert [(w["policy_id"], w["expires"]) for w in expired] == [("endpoint-min-instances", "2020-01-31")]
 

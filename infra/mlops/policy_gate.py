@@ -58,7 +58,9 @@ def run_gate(
     """Evaluate the project's policies on the plan (with live registry facts and plan changes when given)."""
     g = load_governance(project_dir, plan.stack)
     document = policy_document(plan.stack, plan.specs, plan.resources, registry=registry, changes=changes)
-    return evaluate_gate(document, g.bundle, g.engine, g.enforcement, g.waivers, today or date.today())
+    return evaluate_gate(
+        document, g.bundle, g.engine, g.enforcement, g.waivers, today or date.today(), require_verified=require_verified
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 #   id: endpoint-instance-budget
 #   severity: medium
 #   controls: [SOC2:A1.1, ISO27001:A.8.6, NIST800-53:SC-6]
+#   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.cost.instance_budget
 

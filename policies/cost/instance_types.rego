@@ -5,6 +5,7 @@
 #   id: allowed-instance-types
 #   severity: medium
 #   controls: [SOC2:A1.1, ISO27001:A.8.6, ISO27001:A.8.9, NIST800-53:CM-6]
+#   resource_types: [aws:sagemaker/endpointConfiguration:EndpointConfiguration, aws:sagemaker/pipeline:Pipeline]
 #   waivable: true
 package mlops.cost.instance_types
 

@@ -5,6 +5,7 @@
 #   id: kms-key-rotation
 #   severity: medium
 #   controls: [SOC2:CC6.1, ISO27001:A.8.24, NIST800-53:SC-12, HIPAA:164.312(a)(2)(iv)]
+#   resource_types: [aws:kms/key:Key]
 #   waivable: true
 package mlops.encryption.kms_key_rotation
 

@@ -5,6 +5,7 @@
 #   id: s3-bucket-kms-encryption
 #   severity: high
 #   controls: [SOC2:CC6.1, ISO27001:A.8.24, NIST800-53:SC-28, HIPAA:164.312(a)(2)(iv)]
+#   resource_types: [aws:s3/bucket:Bucket]
 #   waivable: true
 package mlops.encryption.s3_bucket_kms
 

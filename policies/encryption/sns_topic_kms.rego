@@ -5,6 +5,7 @@
 #   id: sns-topic-encryption
 #   severity: medium
 #   controls: [SOC2:CC6.1, ISO27001:A.8.24, NIST800-53:SC-28, HIPAA:164.312(a)(2)(iv)]
+#   resource_types: [aws:sns/topic:Topic]
 #   waivable: true
 package mlops.encryption.sns_topic_kms
 

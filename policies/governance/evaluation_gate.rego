@@ -5,6 +5,7 @@
 #   id: model-evaluation-gate
 #   severity: high
 #   controls: [SOC2:CC8.1, ISO27001:A.8.29, NIST800-53:CM-3(2), NIST800-53:SA-11]
+#   resource_types: [aws:sagemaker/pipeline:Pipeline]
 #   waivable: true
 package mlops.governance.evaluation_gate
 

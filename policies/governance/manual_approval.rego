@@ -5,6 +5,7 @@
 #   id: model-manual-approval
 #   severity: high
 #   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3]
+#   resource_types: [aws:sagemaker/pipeline:Pipeline, mlops:model:ModelStack]
 #   waivable: true
 package mlops.governance.manual_approval
 

@@ -5,6 +5,7 @@
 #   id: pii-feature-group-encryption
 #   severity: critical
 #   controls: [SOC2:C1.1, SOC2:CC6.1, ISO27001:A.5.34, ISO27001:A.8.24, NIST800-53:SC-28(1), HIPAA:164.312(a)(2)(iv)]
+#   resource_types: [aws:sagemaker/featureGroup:FeatureGroup]
 #   waivable: false
 package mlops.governance.pii_feature_groups
 

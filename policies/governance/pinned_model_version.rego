@@ -5,6 +5,7 @@
 #   id: model-pinned-version
 #   severity: high
 #   controls: [SOC2:CC8.1, ISO27001:A.8.9, ISO27001:A.8.32, NIST800-53:CM-2, NIST800-53:CM-3]
+#   resource_types: [aws:sagemaker/model:Model]
 #   waivable: true
 package mlops.governance.pinned_model_version
 

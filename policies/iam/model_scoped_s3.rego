@@ -5,6 +5,7 @@
 #   id: iam-model-scoped-s3-access
 #   severity: high
 #   controls: [SOC2:CC6.3, ISO27001:A.8.3, NIST800-53:AC-6, NIST800-53:AC-3, HIPAA:164.312(a)(1)]
+#   resource_types: [aws:iam/rolePolicy:RolePolicy, aws:iam/policy:Policy, aws:iam/userPolicy:UserPolicy, aws:iam/groupPolicy:GroupPolicy, aws:iam/role:Role]
 #   waivable: true
 package mlops.iam.model_scoped_s3
 

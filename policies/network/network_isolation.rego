@@ -5,6 +5,7 @@
 #   id: sagemaker-network-isolation
 #   severity: high
 #   controls: [SOC2:CC6.6, ISO27001:A.8.22, NIST800-53:SC-7, NIST800-53:AC-4, HIPAA:164.312(e)(1)]
+#   resource_types: [aws:sagemaker/model:Model, aws:sagemaker/pipeline:Pipeline]
 #   waivable: true
 package mlops.network.network_isolation
 

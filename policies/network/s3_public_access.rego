@@ -5,6 +5,7 @@
 #   id: s3-block-public-access
 #   severity: critical
 #   controls: [SOC2:CC6.1, SOC2:CC6.6, ISO27001:A.8.3, NIST800-53:AC-3, NIST800-53:SC-7, HIPAA:164.312(a)(1)]
+#   resource_types: [aws:s3/bucket:Bucket]
 #   waivable: false
 package mlops.network.s3_public_access
 

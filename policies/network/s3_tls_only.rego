@@ -5,6 +5,7 @@
 #   id: s3-tls-only
 #   severity: high
 #   controls: [SOC2:CC6.7, ISO27001:A.8.24, NIST800-53:SC-8, HIPAA:164.312(e)(1)]
+#   resource_types: [aws:s3/bucket:Bucket]
 #   waivable: true
 package mlops.network.s3_tls_only
 

@@ -5,6 +5,7 @@
 #   id: endpoint-blue-green-rollback
 #   severity: medium
 #   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3, NIST800-53:CP-10]
+#   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.blue_green_deployment
 

@@ -5,6 +5,7 @@
 #   id: endpoint-alarms
 #   severity: medium
 #   controls: [SOC2:CC7.2, SOC2:CC7.3, ISO27001:A.8.16, NIST800-53:SI-4(5), HIPAA:164.308(a)(6)(ii)]
+#   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.endpoint_alarms
 

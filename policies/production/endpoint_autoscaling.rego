@@ -5,6 +5,7 @@
 #   id: endpoint-autoscaling
 #   severity: medium
 #   controls: [SOC2:A1.1, ISO27001:A.8.6, NIST800-53:SC-5(2)]
+#   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.endpoint_autoscaling
 

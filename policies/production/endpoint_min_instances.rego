@@ -5,6 +5,7 @@
 #   id: endpoint-min-instances
 #   severity: medium
 #   controls: [SOC2:A1.2, ISO27001:A.8.14, NIST800-53:SC-5(2)]
+#   resource_types: [aws:sagemaker/endpoint:Endpoint, aws:sagemaker/endpointConfiguration:EndpointConfiguration]
 #   waivable: true
 package mlops.production.endpoint_min_instances
 

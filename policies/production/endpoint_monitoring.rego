@@ -5,6 +5,7 @@
 #   id: endpoint-model-monitoring
 #   severity: medium
 #   controls: [SOC2:CC7.2, ISO27001:A.8.16, NIST800-53:SI-4, HIPAA:164.308(a)(1)(ii)(D)]
+#   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.endpoint_monitoring
 

@@ -5,6 +5,7 @@
 #   id: s3-bucket-versioning
 #   severity: medium
 #   controls: [SOC2:A1.2, ISO27001:A.8.13, NIST800-53:CP-9, HIPAA:164.308(a)(7)(ii)(A)]
+#   resource_types: [aws:s3/bucket:Bucket]
 #   waivable: true
 package mlops.production.s3_versioning
 

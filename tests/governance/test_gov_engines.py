@@ -14,11 +14,11 @@ from mlops.governance.engines import EmbeddedEngine, OpaEngine, engine_from_sett
 
 
 def test_embedded_engine_finds_each_violation(library: Path) -> None:
-    assert EmbeddedEngine().evaluate(load_bundle(library), stack_document("prod")) == PROD_VIOLATIONS
+    assert EmbeddedEngine().evaluate(load_bundle(library), stack_document("prod")).deny == PROD_VIOLATIONS
 
 
 def test_embedded_engine_reads_parameters_per_environment(library: Path) -> None:
-    found = EmbeddedEngine().evaluate(load_bundle(library), stack_document("dev"))
+    found = EmbeddedEngine().evaluate(load_bundle(library), stack_document("dev")).deny
     assert found["mlops.serving.min_instances"] == []
     assert found["mlops.encryption.endpoint_kms"] == PROD_VIOLATIONS["mlops.encryption.endpoint_kms"]
 
@@ -26,7 +26,7 @@ def test_embedded_engine_reads_parameters_per_environment(library: Path) -> None
 def test_compliant_stack_has_no_violations(library: Path) -> None:
     document = stack_document("prod")
     document["resources"] = []
-    assert EmbeddedEngine().evaluate(load_bundle(library), document) == {package: [] for package in PROD_VIOLATIONS}
+    assert EmbeddedEngine().evaluate(load_bundle(library), document).deny == {package: [] for package in PROD_VIOLATIONS}
 
 
 @pytest.mark.parametrize(
@@ -36,9 +36,9 @@ def test_compliant_stack_has_no_violations(library: Path) -> None:
 def test_malformed_violation_fails_closed(library: Path, violation: str) -> None:
     rule = f"deny contains v if {{\n\tsome r in input.resources\n\tv := {violation}\n}}"
     path = write(library / "bad" / "shape.rego", policy_source("mlops.bad.shape", rule, policy_id="bad-shape"))
-    with pytest.raises(PolicyEngineError, match=r"produced a malformed violation") as error:
+    with pytest.raises(PolicyEngineError, match=r"produced a malformed `deny` entry") as error:
         EmbeddedEngine().evaluate(load_bundle(library), stack_document())
-    assert str(error.value).startswith(f"{path}: policy bad-shape produced a malformed violation ")
+    assert str(error.value).startswith(f"{path}: policy bad-shape produced a malformed `deny` entry ")
     assert str(error.value).endswith('; each must be {"resource": <urn string>, "message": <string>}')
 
 
@@ -72,7 +72,7 @@ def test_opa_engine_matches_embedded_engine(library: Path, fake_opa: FakeOpa) ->
     for environment in ("dev", "prod"):
         document = stack_document(environment)
         assert OpaEngine(fake_opa.url, timeout=5).evaluate(bundle, document) == EmbeddedEngine().evaluate(bundle, document)
-    assert OpaEngine(fake_opa.url, timeout=5).evaluate(bundle, stack_document("prod")) == PROD_VIOLATIONS
+    assert OpaEngine(fake_opa.url, timeout=5).evaluate(bundle, stack_document("prod")).deny == PROD_VIOLATIONS
 
 
 def test_opa_engine_uploads_modules_and_data_then_queries_once(library: Path, fake_opa: FakeOpa) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gov_fixtures import ENDPOINT_CONFIG, PROD_VIOLATIONS, ROLE_POLICY, stack_document, urn, write
+from gov_fixtures import ENDPOINT_CONFIG, PROD_VIOLATIONS, ROLE_POLICY, policy_source, stack_document, urn, write
 from mlops.errors import PolicyEngineError
 from mlops.governance.bundle import PolicyBundle, load_bundle
 from mlops.governance.enforcement import Enforcement, load_enforcement
-from mlops.governance.engines import EmbeddedEngine, Violations
+from mlops.governance.engines import EmbeddedEngine, Findings, Violations
 from mlops.governance.gate import evaluate_gate
 from mlops.governance.waivers import Waiver, load_waivers
 
@@ -28,8 +28,8 @@ class FakeEngine:
     def __init__(self, violations: Violations) -> None:
         self.violations = violations
 
-    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
-        return self.violations
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
+        return Findings(deny=self.violations)
 
 
 @pytest.fixture
@@ -55,7 +55,9 @@ def only(bundle: PolicyBundle, package: str, *resources: str) -> Violations:
 def test_mandatory_violation_fails_prod(bundle: PolicyBundle, enforcement: Enforcement) -> None:
     result = evaluate_gate(stack_document("prod"), bundle, EmbeddedEngine(), enforcement, [], TODAY)
     assert result.decision == "fail"
-    assert result.counts == {"violations": 4, "blocking": 3, "advisory": 1, "waived": 0}
+    assert {k: result.counts[k] for k in ("violations", "blocking", "advisory", "waived", "unverified")} == {
+        "violations": 4, "blocking": 3, "advisory": 1, "waived": 0, "unverified": 0
+    }
     assert [(v.policy.id, v.enforcement) for v in result.violations] == [
         ("iam-no-wildcard-actions", "mandatory"),
         ("endpoint-kms-encryption", "mandatory"),
@@ -80,7 +82,7 @@ def test_waiver_clears_a_mandatory_violation(bundle: PolicyBundle, enforcement: 
     assert result.decision == "pass"
     assert result.violations[0].waiver == waiver
     assert result.waivers_applied == [waiver]
-    assert result.counts == {"violations": 1, "blocking": 0, "advisory": 0, "waived": 1}
+    assert {k: result.counts[k] for k in ("violations", "blocking", "advisory", "waived")} == {"violations": 1, "blocking": 0, "advisory": 0, "waived": 1}
 
 
 def test_expired_waiver_never_applies_and_is_reported(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: Path) -> None:
@@ -174,16 +176,19 @@ def test_report_shape(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: 
     result = evaluate_gate(stack_document("prod"), bundle, EmbeddedEngine(), enforcement, owner_waiver, TODAY)
 
     report = result.to_dict()
-    assert list(report) == ["stack", "environment", "decision", "engine", "policy_bundle_sha256", "policies_evaluated", "violations", "waivers_expired"]
-    assert {k: v for k, v in report.items() if k != "violations"} == {
+    assert list(report) == [
+        "stack", "environment", "decision", "engine", "policy_bundle_sha256", "policies_evaluated", "require_verified",
+        "counts", "policies", "violations", "unverified", "checks", "waivers_applied", "waivers_expired",
+    ]
+    assert {k: report[k] for k in ("stack", "environment", "decision", "engine", "policy_bundle_sha256", "policies_evaluated")} == {
         "stack": "prod",
         "environment": "prod",
         "decision": "fail",
         "engine": "embedded",
         "policy_bundle_sha256": bundle.sha256,
         "policies_evaluated": 4,
-        "waivers_expired": [],
     }
+    assert report["waivers_expired"] == [] and report["unverified"] == [] and report["require_verified"] is False
     assert report["violations"][0] == {
         "policy_id": "iam-no-wildcard-actions",
         "title": "Role policies never allow every action",
@@ -193,7 +198,13 @@ def test_report_shape(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: 
         "model": None,
         "message": PROD_VIOLATIONS["mlops.iam.no_wildcard"][0]["message"],
         "controls": ["NIST800-53:AC-6"],
+        "blocking": True,
         "waiver": None,
+    }
+    waiver = {
+        "policy_id": "resource-owner-tag", "model": "ticket-router", "resource": None, "environments": None,
+        "reason": "Tag lands next release.", "approver": "a@example.com", "expires": "2026-12-31",
+        "source": f"{tmp_path / 'waivers.yaml'}:2",
     }
     assert report["violations"][-1] == {
         "policy_id": "resource-owner-tag",
@@ -204,5 +215,100 @@ def test_report_shape(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: 
         "model": "ticket-router",
         "message": "Resource ticket-router-config must carry an owner tag",
         "controls": ["SOC2:CC1.3"],
-        "waiver": {"reason": "Tag lands next release.", "approver": "a@example.com", "expires": "2026-12-31"},
+        "blocking": False,
+        "waiver": waiver,
     }
+    assert report["waivers_applied"] == [{**waiver, "waived": [TICKET]}]
+    assert report["policies"][0] == {
+        "id": "endpoint-kms-encryption", "title": "Endpoint configurations encrypt with a KMS key",
+        "description": "Checks whether the fixture holds.", "severity": "high", "controls": ["SOC2:CC6.1", "NIST800-53:SC-28"],
+        "waivable": True, "enforcement": "mandatory", "path": "policies/encryption/endpoint_kms.rego", "resource_types": [],
+    }
+
+
+FACTS_RULE = """
+deny contains violation if {
+	input.registry.source == "live"
+	some r in input.resources
+	r.type == "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+	input.registry.packages[r.model].approval_status != "Approved"
+	violation := {"resource": r.urn, "message": sprintf("%s serves an unapproved package", [r.name])}
+}
+
+unverified contains finding if {
+	input.registry.source != "live"
+	some r in input.resources
+	r.type == "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+	finding := {"resource": r.urn, "message": sprintf("approval of the package %s serves is unknown offline", [r.name])}
+}
+"""
+
+
+def facts_library(library: Path) -> PolicyBundle:
+    """The fixture library plus one policy that needs live registry facts."""
+    write(library / "registry" / "approved.rego", policy_source(
+        "mlops.registry.approved", FACTS_RULE, policy_id="registry-approved", severity="high",
+        title="Endpoints serve approved packages", controls="[SOC2:CC8.1]").replace(
+        "#   controls: [SOC2:CC8.1]\n", f"#   controls: [SOC2:CC8.1]\n#   resource_types: [{ENDPOINT_CONFIG}]\n"))
+    return load_bundle(library)
+
+
+def compliant_document(registry: dict[str, Any] | None) -> dict[str, Any]:
+    document = stack_document("prod")
+    document["resources"] = [r for r in document["resources"] if r["type"] == ENDPOINT_CONFIG]
+    for r in document["resources"]:
+        r["inputs"]["kmsKeyArn"] = "arn:aws:kms:eu-west-1:123456789012:key/k"
+        r["inputs"]["productionVariants"] = [{"initialInstanceCount": 2}]
+        r["tags"]["owner"] = "team@example.com"
+    if registry is not None:
+        document["registry"] = registry
+    return document
+
+
+def test_unknown_facts_pass_unverified_offline_and_fail_when_facts_are_required(library: Path) -> None:
+    bundle = facts_library(library)
+    enforcement = load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    offline = {"source": "unavailable", "reason": "offline", "packages": {}}
+    result = evaluate_gate(compliant_document(offline), bundle, EmbeddedEngine(), enforcement, [], TODAY)
+    assert result.decision == "pass-unverified"
+    assert [(u.policy.id, u.resource, u.blocking) for u in result.unverified] == [
+        ("registry-approved", FRAUD, False), ("registry-approved", TICKET, False)]
+    assert result.counts["unverified"] == 2 and result.counts["blocking"] == 0
+    assert {(c["policy_id"], c["resource"]): c["outcome"] for c in result.checks if c["policy_id"] == "registry-approved"} == {
+        ("registry-approved", FRAUD): "unverified", ("registry-approved", TICKET): "unverified"}
+
+    strict = evaluate_gate(compliant_document(offline), bundle, EmbeddedEngine(), enforcement, [], TODAY, require_verified=True)
+    assert strict.decision == "fail"
+    assert strict.counts["blocking"] == 2
+    assert strict.to_dict()["unverified"][0]["blocking"] is True
+
+
+def test_live_facts_decide_and_checks_record_each_resource(library: Path) -> None:
+    bundle = facts_library(library)
+    enforcement = load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    live = {"source": "live", "packages": {"fraud-detector": {"approval_status": "Approved"},
+                                          "ticket-router": {"approval_status": "PendingManualApproval"}}}
+    result = evaluate_gate(compliant_document(live), bundle, EmbeddedEngine(), enforcement, [], TODAY, require_verified=True)
+    assert result.decision == "fail"
+    assert result.unverified == []
+    assert [(v.policy.id, v.resource) for v in result.violations] == [("registry-approved", TICKET)]
+    assert {(c["policy_id"], c["resource"]): c["outcome"] for c in result.checks if c["policy_id"] == "registry-approved"} == {
+        ("registry-approved", FRAUD): "pass", ("registry-approved", TICKET): "fail"}
+
+    live["packages"]["ticket-router"]["approval_status"] = "Approved"
+    assert evaluate_gate(compliant_document(live), bundle, EmbeddedEngine(), enforcement, [], TODAY, require_verified=True).decision == "pass"
+
+
+def test_a_waiver_covers_an_unverified_control(library: Path, tmp_path: Path) -> None:
+    bundle = facts_library(library)
+    enforcement = load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    waived = waivers(bundle, tmp_path, (
+        "  - {policy: registry-approved, model: fraud-detector, reason: Shadow traffic only.,"
+        " approver: a@example.com, expires: 2026-12-31}\n"
+        "  - {policy: registry-approved, model: ticket-router, reason: Shadow traffic only.,"
+        " approver: a@example.com, expires: 2026-12-31}\n"))
+    offline = {"source": "unavailable", "reason": "offline", "packages": {}}
+    result = evaluate_gate(compliant_document(offline), bundle, EmbeddedEngine(), enforcement, waived, TODAY, require_verified=True)
+    assert result.decision == "pass"
+    assert result.counts["waived"] == 2 and result.counts["unverified"] == 0
+    assert {c["outcome"] for c in result.checks if c["policy_id"] == "registry-approved"} == {"waived"}

@@ -16,6 +16,7 @@ from . import ProjectDir, StackOption, app, err, out, reports_user_errors
 if TYPE_CHECKING:
     from ..governance.gate import GateResult
     from ..plan import Plan
+    from ..policy_gate import GateOutcome
 
 
 @app.command()
@@ -55,19 +56,22 @@ def plan(
     project_dir: ProjectDir = Path("."),
     reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Where reports go (default: <project>/reports).")] = None,
 ) -> None:
-    """Run the program offline, write the plan, gate it with the Rego policies; exit 1 if the gate fails."""
+    """Run the program offline, write the plan, gate it with the Rego policies; exit 1 if the gate fails.
+
+    Offline, live registry facts are unknown: controls that need them are reported as
+    unverified and the decision is "pass-unverified" (exit 0) when nothing else fails.
+    """
     from ..plan import build_plan, write_plan
-    from ..policy_gate import run_gate, write_policy_report
+    from ..policy_gate import gate_stack
 
     result = build_plan(project_dir, stack)
     reports = reports_dir or project_dir / "reports"
     path = write_plan(result, reports)
     _print_plan_summary(result, path)
-    gate = run_gate(project_dir, result)
-    report = write_policy_report(gate, reports)
-    _print_gate(gate)
-    out.print(f"policy report written to {report}")
-    if gate.decision != "pass":
+    outcome = gate_stack(project_dir, result, reports)
+    print_gate(outcome.result)
+    print_outcome_files(outcome)
+    if outcome.result.decision == "fail":
         raise typer.Exit(int(ExitCode.GATE_FAILED))
 
 
@@ -89,8 +93,27 @@ def _print_plan_summary(result: Plan, path: Path) -> None:
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
-def _print_gate(gate: GateResult) -> None:
-    verdict = "[bold green]PASS[/]" if gate.decision == "pass" else "[bold red]FAIL[/]"
+_VERDICTS = {
+    "pass": "[bold green]PASS[/]",
+    "pass-unverified": "[bold yellow]PASS WITH UNVERIFIED CONTROLS[/]",
+    "fail": "[bold red]FAIL[/]",
+}
+
+
+def print_outcome_files(outcome: GateOutcome) -> None:
+    """Where the canonical report, its renderings and the ledger entry went."""
+    out.print(f"policy report written to {outcome.report_path}")
+    for kind, path in sorted(outcome.rendered.items()):
+        if path != outcome.report_path:
+            out.print(f"  {kind}: {path}")
+    if outcome.ledger_entry is not None:
+        entry = outcome.ledger_entry
+        out.print(f"audit ledger: entry {entry.get('seq')} ({str(entry.get('hash', ''))[:12]}) appended")
+
+
+def print_gate(gate: GateResult) -> None:
+    """The decision, then every finding by model, as a user reads it in a terminal or CI log."""
+    verdict = _VERDICTS[gate.decision]
     out.print(
         f"Policy gate: {verdict} — {gate.environment} rules, {gate.policies_evaluated} policies, "
         f"{gate.engine} engine, bundle {gate.bundle_sha256[:12]}"
@@ -104,10 +127,16 @@ def _print_gate(gate: GateResult) -> None:
             state = f"waived by {v.waiver.approver} until {v.waiver.expires}" if v.waiver else v.enforcement
             style = _SEVERITY_STYLE[v.policy.severity]
             out.print(f"  [{style}]{v.policy.severity:<8}[/] {state:<10} {v.policy.id}: {v.message}")
+    if gate.unverified:
+        why = "blocks: live facts are required here" if gate.require_verified else "needs live facts (mlops up / --live)"
+        out.print(f"[bold]unverified controls[/] ({why})")
+        for u in gate.unverified:
+            state = f"waived by {u.waiver.approver} until {u.waiver.expires}" if u.waiver else u.enforcement
+            out.print(f"  [yellow]{'unknown':<8}[/] {state:<10} {u.policy.id}: {u.message}")
     for waiver in gate.waivers_expired:
         out.print(f"[yellow]expired waiver[/] {waiver.policy} ({waiver.source}) expired {waiver.expires}; it no longer applies")
     c = gate.counts
-    out.print(f"{c['blocking']} blocking, {c['advisory']} advisory, {c['waived']} waived")
+    out.print(f"{c['blocking']} blocking, {c['advisory']} advisory, {c['waived']} waived, {c['unverified']} unverified")
 
 
 policy_app = typer.Typer(help="Work on the Rego policy library.", no_args_is_help=True)

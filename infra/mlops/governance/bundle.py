@@ -22,6 +22,10 @@ ROOT_PACKAGE = "mlops"
 LIBRARY_DIR = "lib"
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 POLICY_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# A Pulumi type token: `aws:s3/bucket:Bucket`, `aws-native:sagemaker:ModelQualityJobDefinition`.
+TYPE_TOKEN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9/]+:[A-Za-z0-9]+$")
+# A policy that needs facts the plan may lack declares `unverified contains ...` beside `deny`.
+UNVERIFIED_RULE = re.compile(r"^unverified\s+contains\b", re.MULTILINE)
 PACKAGE_LINE = re.compile(r"^package\s+(\S+)")
 METADATA_EXAMPLE = "\n".join([
     "# METADATA",
@@ -46,6 +50,11 @@ class PolicyMeta:
     package: str
     path: Path
     waivable: bool
+    # The resource types the policy checks: each such resource passes unless it is named
+    # in a violation, which is the per-resource evidence reports show.
+    resource_types: tuple[str, ...] = ()
+    # Whether the policy reports checks it could not make for want of facts (`unverified`).
+    has_unverified: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,7 @@ def _check_compiles(policies: list[PolicyMeta], modules: list[tuple[str, str]], 
     # Parsing catches syntax errors; evaluating `deny` without input also catches unsafe
     # variables and a missing or misdeclared `deny` rule, which regorus reports only then.
     rules = {f"data.{policy.package}.deny": policy for policy in policies}
+    rules |= {f"data.{policy.package}.unverified": policy for policy in policies if policy.has_unverified}
     try:
         outcome = run_in_child({"modules": modules, "data": data, "document": None, "rules": list(rules)}, timeout)
     except subprocess.TimeoutExpired as e:
@@ -168,15 +178,16 @@ def _check_compiles(policies: list[PolicyMeta], modules: list[tuple[str, str]], 
         raise PolicyEngineError(f"{outcome['error']}; the policy does not parse, fix it")
     for rule, policy in rules.items():
         result = outcome["results"][rule]
+        name = rule.rsplit(".", 1)[1]
         if "error" in result:
             message = result["error"]
             if "not a valid rule path" in message:
-                message = f"{policy.path}: package {policy.package} has no `deny` rule"
-            raise PolicyEngineError(f"{message}; declare `deny contains violation if {{ ... }}` and fix the policy")
+                message = f"{policy.path}: package {policy.package} has no `{name}` rule"
+            raise PolicyEngineError(f"{message}; declare `{name} contains violation if {{ ... }}` and fix the policy")
         if not isinstance(result.get("value"), list):
             raise PolicyEngineError(
-                f"{policy.path}: `deny` in package {policy.package} must be a set rule; "
-                "declare it as `deny contains violation if { ... }`"
+                f"{policy.path}: `{name}` in package {policy.package} must be a set rule; "
+                f"declare it as `{name} contains violation if {{ ... }}`"
             )
 
 
@@ -203,7 +214,7 @@ def _policy_meta(root: Path, path: Path, text: str) -> PolicyMeta:
         raise PolicyEngineError(
             f"{path}:{package_index + 1}: no METADATA block directly above the package line; add one:\n{METADATA_EXAMPLE}"
         )
-    return _MetadataReader(path, block_start).read(block, package)
+    return _MetadataReader(path, block_start).read(block, package, has_unverified=bool(UNVERIFIED_RULE.search(text)))
 
 
 def _metadata_block(lines: list[str], package_index: int) -> tuple[int, str | None]:
@@ -226,7 +237,7 @@ class _MetadataReader:
         self.path = path
         self.first_line = first_line
 
-    def read(self, block: str, package: str) -> PolicyMeta:
+    def read(self, block: str, package: str, *, has_unverified: bool = False) -> PolicyMeta:
         try:
             meta = YAML(typ="rt").load(block)
         except MarkedYAMLError as e:
@@ -258,6 +269,13 @@ class _MetadataReader:
         waivable = custom.get("waivable", True)
         if not isinstance(waivable, bool):
             self._fail((custom, "waivable"), "custom.waivable", f"expected true or false, found {waivable!r}")
+        resource_types = custom.get("resource_types", [])
+        if not (isinstance(resource_types, list) and all(isinstance(t, str) and TYPE_TOKEN.match(t) for t in resource_types)):
+            self._fail(
+                (custom, "resource_types"),
+                "custom.resource_types",
+                f"expected a list of Pulumi type tokens like [aws:s3/bucket:Bucket], found {resource_types!r}",
+            )
         return PolicyMeta(
             id=policy_id,
             title=self._text(meta, "title", "title"),
@@ -267,6 +285,8 @@ class _MetadataReader:
             package=package,
             path=self.path,
             waivable=waivable,
+            resource_types=tuple(str(t) for t in resource_types),
+            has_unverified=has_unverified,
         )
 
     def _text(self, parent: CommentedMap, key: str, field: str) -> str:

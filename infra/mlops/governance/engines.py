@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -21,28 +22,43 @@ OPA_POLICY_PREFIX = "mlops-platform/"
 Violations = dict[str, list[dict[str, str]]]
 
 
+@dataclass(frozen=True)
+class Findings:
+    """Per policy package: what `deny` found, and what `unverified` could not check for want of facts."""
+
+    deny: Violations
+    unverified: Violations = field(default_factory=dict)
+
+
+def rules_of(bundle: PolicyBundle) -> dict[str, tuple[PolicyMeta, str]]:
+    """Every rule an engine evaluates: each policy's `deny`, and `unverified` where the policy declares it."""
+    rules = {f"data.{p.package}.deny": (p, "deny") for p in bundle.policies}
+    rules |= {f"data.{p.package}.unverified": (p, "unverified") for p in bundle.policies if p.has_unverified}
+    return rules
+
+
 class Engine(Protocol):
-    """Evaluates every policy's `deny` set for one policy input document."""
+    """Evaluates every policy's `deny` (and `unverified`) set for one policy input document."""
 
     name: str
 
-    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
-        """Violations per policy package: `{"mlops.x.y": [{"resource": urn, "message": text}]}`."""
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
+        """Per policy package, e.g. `Findings(deny={"mlops.x.y": [{"resource": urn, "message": text}]})`."""
         ...
 
 
-def checked_violations(policy: PolicyMeta, deny: Any) -> list[dict[str, str]]:
-    """`deny` as a sorted list of `{"resource", "message"}`; anything else is a policy bug and fails closed."""
-    if not isinstance(deny, list):
+def checked_violations(policy: PolicyMeta, found: Any, rule: str = "deny") -> list[dict[str, str]]:
+    """A rule's set as a sorted list of `{"resource", "message"}`; anything else is a policy bug and fails closed."""
+    if not isinstance(found, list):
         raise PolicyEngineError(
-            f"{policy.path}: `deny` in package {policy.package} evaluated to {type(deny).__name__}, not a set; "
-            "declare it as `deny contains violation if { ... }`"
+            f"{policy.path}: `{rule}` in package {policy.package} evaluated to {type(found).__name__}, not a set; "
+            f"declare it as `{rule} contains violation if {{ ... }}`"
         )
     violations = set()
-    for item in deny:
+    for item in found:
         if not (isinstance(item, dict) and isinstance(item.get("resource"), str) and isinstance(item.get("message"), str)):
             raise PolicyEngineError(
-                f"{policy.path}: policy {policy.id} produced a malformed violation {item!r}; each must be "
+                f"{policy.path}: policy {policy.id} produced a malformed `{rule}` entry {item!r}; each must be "
                 '{"resource": <urn string>, "message": <string>}'
             )
         violations.add((item["resource"], item["message"]))
@@ -57,8 +73,8 @@ class EmbeddedEngine:
     def __init__(self, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self.timeout = timeout
 
-    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
-        rules = {f"data.{policy.package}.deny": policy for policy in bundle.policies}
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
+        rules = rules_of(bundle)
         job = {"modules": bundle.modules, "data": bundle.data, "document": document, "rules": list(rules)}
         try:
             outcome = run_in_child(job, self.timeout)
@@ -71,15 +87,15 @@ class EmbeddedEngine:
             raise PolicyEngineError(f"embedded Rego engine failed: {e}") from e
         if "error" in outcome:
             raise PolicyEngineError(f"{outcome['error']}; the policy bundle did not load into the embedded engine")
-        results: Violations = {}
-        for rule, policy in rules.items():
+        findings = Findings(deny={}, unverified={})
+        for rule, (policy, kind) in rules.items():
             result = outcome["results"][rule]
             if "error" in result:
                 raise PolicyEngineError(f"{result['error']}; policy {policy.id} failed on this stack's input, fix the policy")
             if "undefined" in result:
-                raise PolicyEngineError(f"{policy.path}: {rule} is undefined; declare `deny contains violation if {{ ... }}`")
-            results[policy.package] = checked_violations(policy, result["value"])
-        return results
+                raise PolicyEngineError(f"{policy.path}: {rule} is undefined; declare `{kind} contains violation if {{ ... }}`")
+            getattr(findings, kind)[policy.package] = checked_violations(policy, result["value"], kind)
+        return findings
 
 
 class OpaEngine:
@@ -99,7 +115,7 @@ class OpaEngine:
         self.timeout = timeout
         self._host, self._port, self._tls = parts.hostname, port, parts.scheme == "https"
 
-    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Violations:
+    def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
         client = OpaClient(host=self._host, port=self._port, ssl=self._tls, timeout=self.timeout)
         try:
             self._upload(client, bundle)
@@ -113,7 +129,11 @@ class OpaEngine:
             client.close_connection()
         if not isinstance(response.get("result"), dict):
             raise PolicyEngineError(f"OPA server {self.url}: data.{ROOT_PACKAGE} is undefined after upload; check the server's logs")
-        return {policy.package: checked_violations(policy, self._deny(response["result"], policy)) for policy in bundle.policies}
+        findings = Findings(deny={}, unverified={})
+        for policy, kind in rules_of(bundle).values():
+            found = self._rule(response["result"], policy, kind)
+            getattr(findings, kind)[policy.package] = checked_violations(policy, found, kind)
+        return findings
 
     def _upload(self, client: OpaClient, bundle: PolicyBundle) -> None:
         ids = {OPA_POLICY_PREFIX + Path(path).relative_to(bundle.root).as_posix(): source for path, source in bundle.modules}
@@ -126,14 +146,14 @@ class OpaEngine:
         for name, value in bundle.data.items():
             client.update_or_create_data(value, name)
 
-    def _deny(self, tree: dict[str, Any], policy: PolicyMeta) -> Any:
+    def _rule(self, tree: dict[str, Any], policy: PolicyMeta, rule: str) -> Any:
         node: Any = tree
-        for part in [*policy.package.split(".")[1:], "deny"]:
+        for part in [*policy.package.split(".")[1:], rule]:
             node = node.get(part) if isinstance(node, dict) else None
         if node is None:
             raise PolicyEngineError(
-                f"OPA server {self.url}: data.{policy.package}.deny is undefined in the server's answer; "
-                f"check that {policy.path} was accepted and declares `deny`"
+                f"OPA server {self.url}: data.{policy.package}.{rule} is undefined in the server's answer; "
+                f"check that {policy.path} was accepted and declares `{rule}`"
             )
         return node
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -13,12 +13,13 @@ from .enforcement import Enforcement
 from .engines import Engine
 from .waivers import Waiver
 
-Decision = Literal["pass", "fail"]
+Decision = Literal["pass", "fail", "pass-unverified"]
 
 
 @dataclass(frozen=True)
 class GateViolation:
-    """One policy violation on one resource, with how it is enforced and whether a waiver covers it."""
+    """One finding of one policy on one resource: a violation (`deny`) or a check the policy
+    could not make for want of facts (`unverified`), with its enforcement and any waiver."""
 
     policy: PolicyMeta
     enforcement: str
@@ -27,10 +28,25 @@ class GateViolation:
     message: str
     waiver: Waiver | None = None
     expired_waivers: tuple[Waiver, ...] = ()
+    unverified: bool = False
+    # Set for unverified findings when the caller runs with credentials (`mlops up`, CrossGuard):
+    # then an unverifiable mandatory control blocks like a violation.
+    require_verified: bool = False
 
     @property
     def blocking(self) -> bool:
-        return self.enforcement == "mandatory" and self.waiver is None
+        if self.enforcement != "mandatory" or self.waiver is not None:
+            return False
+        return self.require_verified if self.unverified else True
+
+    @property
+    def outcome(self) -> str:
+        """What this finding makes of its (policy, resource) check in the reports."""
+        if self.waiver is not None:
+            return "waived"
+        if self.unverified:
+            return "fail" if self.blocking else "unverified"
+        return "fail" if self.blocking else "advisory"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,8 +58,13 @@ class GateViolation:
             "model": self.model,
             "message": self.message,
             "controls": list(self.policy.controls),
-            "waiver": self.waiver.to_dict() if self.waiver else None,
+            "blocking": self.blocking,
+            "waiver": _waiver_dict(self.waiver) if self.waiver else None,
         }
+
+
+# When several findings land on one check, the report shows the worst.
+_OUTCOME_RANK = {"pass": 0, "waived": 1, "unverified": 2, "advisory": 3, "fail": 4}
 
 
 @dataclass(frozen=True)
@@ -60,9 +81,14 @@ class GateResult:
     waivers_applied: list[Waiver]
     waivers_expired: list[Waiver]
     counts: dict[str, int]
+    unverified: list[GateViolation] = field(default_factory=list)
+    policies: list[tuple[PolicyMeta, str]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    require_verified: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """The canonical JSON report."""
+        """The gate's part of the canonical JSON report (`mlops.reports` adds metadata and locations)."""
+        findings = [*self.violations, *self.unverified]
         return {
             "stack": self.stack,
             "environment": self.environment,
@@ -70,20 +96,49 @@ class GateResult:
             "engine": self.engine,
             "policy_bundle_sha256": self.bundle_sha256,
             "policies_evaluated": self.policies_evaluated,
+            "require_verified": self.require_verified,
+            "counts": dict(self.counts),
+            "policies": [_policy_dict(policy, level) for policy, level in self.policies],
             "violations": [v.to_dict() for v in self.violations],
-            "waivers_expired": [self._expired_to_dict(w) for w in self.waivers_expired],
+            "unverified": [v.to_dict() for v in self.unverified],
+            "checks": self.checks,
+            "waivers_applied": [
+                {**_waiver_dict(w), "waived": sorted({f.resource for f in findings if f.waiver == w})} for w in self.waivers_applied
+            ],
+            "waivers_expired": [
+                {**_waiver_dict(w), "would_have_waived": sorted({f.resource for f in findings if w in f.expired_waivers})}
+                for w in self.waivers_expired
+            ],
         }
 
-    def _expired_to_dict(self, waiver: Waiver) -> dict[str, Any]:
-        return {
-            "policy_id": waiver.policy,
-            "model": waiver.model,
-            "resource": waiver.resource,
-            "environments": list(waiver.environments) if waiver.environments else None,
-            **waiver.to_dict(),
-            "source": waiver.source,
-            "would_have_waived": [v.resource for v in self.violations if waiver in v.expired_waivers],
-        }
+
+def _waiver_dict(waiver: Waiver) -> dict[str, Any]:
+    return {
+        "policy_id": waiver.policy,
+        "model": waiver.model,
+        "resource": waiver.resource,
+        "environments": list(waiver.environments) if waiver.environments else None,
+        **waiver.to_dict(),
+        "source": waiver.source,
+    }
+
+
+def _policy_dict(policy: PolicyMeta, enforcement: str) -> dict[str, Any]:
+    try:
+        path = policy.path.relative_to(policy.path.parents[len(policy.package.split(".")) - 1]).as_posix()
+    except (ValueError, IndexError):
+        path = policy.path.as_posix()
+    return {
+        "id": policy.id,
+        "title": policy.title,
+        "description": policy.description,
+        "severity": policy.severity,
+        "controls": list(policy.controls),
+        "waivable": policy.waivable,
+        "enforcement": enforcement,
+        "path": path,
+        "resource_types": list(policy.resource_types),
+    }
 
 
 def evaluate_gate(
@@ -93,55 +148,112 @@ def evaluate_gate(
     enforcement: Enforcement,
     waivers: list[Waiver],
     today: date,
+    *,
+    require_verified: bool = False,
 ) -> GateResult:
     """Evaluate every policy on one stack's policy input document and decide.
 
-    "pass" when no unwaived mandatory violation remains. Disabled policies report nothing;
-    an expired waiver never applies but is reported on the violations it would have covered.
+    "fail" when an unwaived mandatory violation remains, or, with `require_verified`, when a
+    mandatory control could not be checked for want of facts; "pass-unverified" when the
+    only thing standing between the stack and "pass" is such unverifiable controls; else
+    "pass". Disabled policies report nothing; an expired waiver never applies but is
+    reported on the findings it would have covered.
     """
     environment = document["environment"]
     found = engine.evaluate(bundle, document)
-    models = {r["urn"]: r.get("model") for r in document.get("resources", [])}
+    resources = document.get("resources", [])
+    models = {r["urn"]: r.get("model") for r in resources}
     levels = {p.id: enforcement.level(p, environment) for p in bundle.policies}
     active = [p for p in bundle.policies if levels[p.id] != "disabled"]
-    violations = []
+    violations: list[GateViolation] = []
+    unverified: list[GateViolation] = []
     for policy in active:
-        if policy.package not in found:
+        if policy.package not in found.deny:
             raise PolicyEngineError(
                 f"engine '{engine.name}' returned no result for {policy.package} ({policy.path}); the gate cannot decide"
             )
-        for item in found[policy.package]:
-            model = models.get(item["resource"])
-            matching = [w for w in waivers if policy.waivable and w.covers(policy.id, environment, item["resource"], model)]
-            violations.append(
-                GateViolation(
-                    policy=policy,
-                    enforcement=levels[policy.id],
-                    resource=item["resource"],
-                    model=model,
-                    message=item["message"],
-                    waiver=next((w for w in matching if not w.expired(today)), None),
-                    expired_waivers=tuple(w for w in matching if w.expired(today)),
+        for kind, items, into in (("deny", found.deny, violations), ("unverified", found.unverified, unverified)):
+            for item in items.get(policy.package, []):
+                model = models.get(item["resource"])
+                matching = [w for w in waivers if policy.waivable and w.covers(policy.id, environment, item["resource"], model)]
+                into.append(
+                    GateViolation(
+                        policy=policy,
+                        enforcement=levels[policy.id],
+                        resource=item["resource"],
+                        model=model,
+                        message=item["message"],
+                        waiver=next((w for w in matching if not w.expired(today)), None),
+                        expired_waivers=tuple(w for w in matching if w.expired(today)),
+                        unverified=kind == "unverified",
+                        require_verified=require_verified,
+                    )
                 )
-            )
-    violations.sort(key=lambda v: (-SEVERITIES.index(v.policy.severity), v.policy.id, v.resource, v.message))
+    order = lambda v: (-SEVERITIES.index(v.policy.severity), v.policy.id, v.resource, v.message)  # noqa: E731
+    violations.sort(key=order)
+    unverified.sort(key=order)
+    findings = [*violations, *unverified]
+    checks = _checks(active, resources, findings)
+    if any(f.blocking for f in findings):
+        decision: Decision = "fail"
+    elif any(f.enforcement == "mandatory" and f.waiver is None for f in unverified):
+        decision = "pass-unverified"
+    else:
+        decision = "pass"
     return GateResult(
         stack=document["stack"],
         environment=environment,
         engine=engine.name,
         bundle_sha256=bundle.sha256,
-        decision="fail" if any(v.blocking for v in violations) else "pass",
+        decision=decision,
         policies_evaluated=len(active),
         violations=violations,
-        waivers_applied=_unique(v.waiver for v in violations if v.waiver),
-        waivers_expired=_unique(w for v in violations for w in v.expired_waivers),
+        waivers_applied=_unique(f.waiver for f in findings if f.waiver),
+        waivers_expired=_unique(w for f in findings for w in f.expired_waivers),
         counts={
             "violations": len(violations),
-            "blocking": sum(v.blocking for v in violations),
+            "blocking": sum(f.blocking for f in findings),
             "advisory": sum(v.enforcement == "advisory" and v.waiver is None for v in violations),
-            "waived": sum(v.waiver is not None for v in violations),
+            "waived": sum(f.waiver is not None for f in findings),
+            "unverified": sum(u.waiver is None for u in unverified),
+            "checks": len(checks),
+            "checks_passed": sum(c["outcome"] == "pass" for c in checks),
         },
+        unverified=unverified,
+        policies=[(p, levels[p.id]) for p in bundle.policies],
+        checks=checks,
+        require_verified=require_verified,
     )
+
+
+def _checks(policies: list[PolicyMeta], resources: list[dict[str, Any]], findings: list[GateViolation]) -> list[dict[str, Any]]:
+    """One check per (policy, resource of a type it checks), with the worst outcome of its findings.
+
+    A finding on a resource outside the policy's declared types still gets its check, so no
+    violation is ever missing from the evidence.
+    """
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for r in resources:
+        by_type.setdefault(r["type"], []).append(r)
+    by_urn = {r["urn"]: r for r in resources}
+    outcomes: dict[tuple[str, str], str] = {}
+    for policy in policies:
+        for kind in policy.resource_types:
+            for r in by_type.get(kind, []):
+                outcomes[(policy.id, r["urn"])] = "pass"
+    for f in findings:
+        key = (f.policy.id, f.resource)
+        outcomes[key] = max(outcomes.get(key, "pass"), f.outcome, key=_OUTCOME_RANK.__getitem__)
+    return [
+        {
+            "policy_id": policy_id,
+            "resource": urn,
+            "type": by_urn[urn]["type"] if urn in by_urn else None,
+            "model": by_urn[urn].get("model") if urn in by_urn else None,
+            "outcome": outcome,
+        }
+        for (policy_id, urn), outcome in sorted(outcomes.items())
+    ]
 
 
 def _unique(waivers: Iterable[Waiver]) -> list[Waiver]:
