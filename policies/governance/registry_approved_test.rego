@@ -1,0 +1,84 @@
+package mlops.governance.registry_approved_test
+
+import rego.v1
+
+import data.mlops.governance.registry_approved
+import data.mlops.lib.fixtures_test as fixtures
+
+_arn(group, version) := sprintf("arn:aws:sagemaker:eu-west-1:123456789012:model-package/%s/%d", [group, version])
+
+_facts(group, version, status) := {
+	"pinned": sprintf("%d", [version]),
+	"expected_group": group,
+	"found": true,
+	"arn": _arn(group, version),
+	"group": group,
+	"version": version,
+	"approval_status": status,
+	"metrics": {"auc": 0.95},
+	"metrics_source": "customer_metadata_properties",
+	"image": null,
+	"model_data_url": null,
+	"error": null,
+}
+
+_live(fraud, ticket) := object.union(fixtures.stack, {"registry": {
+	"source": "live",
+	"endpoint_url": null,
+	"region": "eu-west-1",
+	"packages": {"fraud-detector": fraud, "ticket-router": ticket},
+}})
+
+_approved_ticket := _facts("acme-prod-ticket-router", 3, "Approved")
+
+test_approved_packages_allowed if {
+	doc := _live(_facts("acme-prod-fraud-detector", 14, "Approved"), _approved_ticket)
+	count(registry_approved.deny) == 0 with input as doc
+	count(registry_approved.unverified) == 0 with input as doc
+}
+
+test_pending_package_denied if {
+	doc := _live(_facts("acme-prod-fraud-detector", 14, "PendingManualApproval"), _approved_ticket)
+	registry_approved.deny == {{
+		"resource": fixtures.model,
+		"message": "Model fraud-detector pins model package arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/14, whose approval status is PendingManualApproval; prod serves only Approved packages: approve it in the registry (mlops promote)",
+	}} with input as doc
+}
+
+test_rejected_package_denied if {
+	doc := _live(_approved_ticket, _facts("acme-prod-ticket-router", 3, "Rejected"))
+	registry_approved.deny == {{
+		"resource": fixtures.serverless_model,
+		"message": "Model ticket-router pins model package arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-ticket-router/3, whose approval status is Rejected; prod serves only Approved packages: approve it in the registry (mlops promote)",
+	}} with input as object.union(doc, {"registry": {"packages": {"fraud-detector": _facts("acme-prod-fraud-detector", 14, "Approved")}}})
+}
+
+# A package that does not exist is registry-package-group's finding, not this policy's.
+test_missing_package_left_to_group_policy if {
+	missing := object.union(_facts("acme-prod-fraud-detector", 14, "Approved"), {"found": false, "approval_status": null})
+	count(registry_approved.deny) == 0 with input as _live(missing, _approved_ticket)
+}
+
+test_live_facts_without_the_model_denied if {
+	doc := object.union(fixtures.stack, {"registry": {"source": "live", "packages": {"fraud-detector": _facts("acme-prod-fraud-detector", 14, "Approved")}}})
+	registry_approved.deny == {{
+		"resource": fixtures.serverless_model,
+		"message": "Model ticket-router pins model package version 3, but the live registry facts do not cover it; its approval cannot be checked",
+	}} with input as doc
+}
+
+test_offline_facts_unverified if {
+	doc := object.union(fixtures.stack, {"registry": {"source": "unavailable", "reason": "offline plan: registry facts were not fetched", "packages": {}}})
+	count(registry_approved.deny) == 0 with input as doc
+	registry_approved.unverified == {
+		{"resource": fixtures.model, "message": "Approval of model package version 14 of fraud-detector is unknown: offline plan: registry facts were not fetched"},
+		{"resource": fixtures.serverless_model, "message": "Approval of model package version 3 of ticket-router is unknown: offline plan: registry facts were not fetched"},
+	} with input as doc
+}
+
+test_not_required_in_staging if {
+	pending := _live(_facts("acme-prod-fraud-detector", 14, "PendingManualApproval"), _approved_ticket)
+	staging := fixtures.in_environment(pending, "staging")
+	count(registry_approved.deny) == 0 with input as staging
+	count(registry_approved.unverified) == 0 with input as fixtures.in_environment(fixtures.stack, "staging")
+}
