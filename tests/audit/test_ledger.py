@@ -412,3 +412,16 @@ def test_gate_entry_of_a_report_without_git_metadata_records_unknown_commit(tmp_
     entry = gate_entry(report, Path("/elsewhere/policy-report.json"), "0" * 64, "me", base=tmp_path)
     assert (entry["commit"], entry["dirty"], entry["report_path"]) == (None, None, "/elsewhere/policy-report.json")
     assert all(t["passed"] == t["checked"] for t in entry["controls"].values())
+
+
+def test_a_rehashed_last_entry_with_an_impossible_timestamp_does_not_verify(tmp_path: Path) -> None:
+    """Nothing links after the last entry, so its own fields are all that can betray a forgery."""
+    ledger = tmp_path / "ledger.jsonl"
+    simple_ledger(ledger, 2)
+    entries = lines(ledger)
+    forged = {**json.loads(entries[1]), "timestamp": "2025-02-30T12:00:00.000Z"}
+    forged["hash"] = independent_hash(forged)
+    rewrite(ledger, [entries[0], dump(forged)])
+    broken = verify(ledger).broken
+    assert (broken.line, broken.seq) == (2, 2)
+    assert broken.problems == ("timestamp '2025-02-30T12:00:00.000Z' is not a UTC time like 2025-01-31T12:00:00.000Z",)

@@ -317,11 +317,11 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
 
     Raises InputError naming the line when a line is not a complete JSON object.
     """
-    return list(iter_entries(path))
+    return list(_iter_entries(path))
 
 
-def iter_entries(path: Path) -> Iterator[dict[str, Any]]:
-    """Stream the entries, in file order, without checking the chain."""
+def _iter_entries(path: Path) -> Iterator[dict[str, Any]]:
+    # Holds a shared lock while iterating: private, so no caller appends (and deadlocks) mid-way.
     with _open_for_reading(path) as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
         for number, raw in enumerate(handle, start=1):
@@ -416,11 +416,21 @@ def _entry_problems(entry: dict[str, Any]) -> list[str]:
     # The content is what was hashed; what follows are entries this version cannot have written.
     if entry["format"] != LEDGER_FORMAT:
         return [f"ledger format {entry['format']} is not format {LEDGER_FORMAT}, the one this mlops reads; use a matching mlops version"]
-    if not _TIMESTAMP.match(entry["timestamp"]):
+    if not _valid_timestamp(entry["timestamp"]):
         problems.append(f"timestamp {entry['timestamp']!r} is not a UTC time like 2025-01-31T12:00:00.000Z")
     if not _HEX64.match(entry["prev_hash"]):
         problems.append(f"prev_hash {entry['prev_hash']!r} is not 64 lowercase hex digits")
     return problems
+
+
+def _valid_timestamp(value: str) -> bool:
+    if not _TIMESTAMP.match(value):
+        return False
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _link_problems(entry: dict[str, Any], prev_seq: int, prev_hash: str, number: int, rest: IO[bytes]) -> list[str]:
