@@ -57,8 +57,8 @@ def verify_command(project_dir: ProjectDir = Path("."), ledger: LedgerOption = N
 @audit_app.command("report")
 @reports_user_errors
 def report_command(
-    since: Annotated[str, typer.Option("--since", help="First day of the period, YYYY-MM-DD (UTC, inclusive).")],
-    until: Annotated[str | None, typer.Option("--until", help="Last day of the period, YYYY-MM-DD (UTC, inclusive; default today).")] = None,
+    since: Annotated[str, typer.Option("--since", metavar="YYYY-MM-DD", help="First day of the period, YYYY-MM-DD (UTC, inclusive).")],
+    until: Annotated[str | None, typer.Option("--until", metavar="YYYY-MM-DD", help="Last day of the period, YYYY-MM-DD (UTC, inclusive; default today).")] = None,
     framework: Annotated[Framework | None, typer.Option("--framework", help="Only this framework's controls.", case_sensitive=False)] = None,
     project_dir: ProjectDir = Path("."),
     ledger: LedgerOption = None,
