@@ -188,6 +188,7 @@ RULES: dict[str, Rule] = {
         source=f"{_TF}: internal/service/sagemaker/endpoint.go ForceNew name",
         force_new=("name", "region"),
         presence_only=("deploymentConfig.autoRollbackConfiguration",),
+        unordered=("deploymentConfig.autoRollbackConfiguration.alarms",),
         update_notes={
             "endpointConfigName": (
                 "endpointConfigName changes: an in-place UpdateEndpoint, not a replacement; SageMaker shifts "
