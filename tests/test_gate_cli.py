@@ -245,3 +245,22 @@ def test_crossguard_pack_uses_the_stacks_opa_server_like_the_offline_gate(projec
     policy = build_policies(project, environ={"MLOPS_STACK": "dev"})[0]
     with pytest.raises(PolicyEngineError, match="127.0.0.1:9"):
         policy.validate(SimpleNamespace(resources=[]), lambda message, urn=None: None)
+
+
+def test_each_decision_is_recorded_in_the_ledger_with_its_evidence(unready_project: Path) -> None:
+    from mlops.audit.ledger import file_sha256, read_entries
+
+    assert plan(unready_project, "prod").exit_code == 1
+    assert plan(unready_project, "dev").exit_code == 0
+    entries = read_entries(unready_project / "reports" / "audit-ledger.jsonl")
+    assert [(e["seq"], e["kind"], e["stack"], e["decision"]) for e in entries] == [(1, "gate", "prod", "fail"), (2, "gate", "dev", "pass")]
+    assert entries[1]["prev_hash"] == entries[0]["hash"]
+    prod = entries[0]
+    evidence = unready_project / prod["report_path"]
+    assert evidence.parent == unready_project / "reports" / "prod" / "evidence"
+    assert file_sha256(evidence) == prod["report_sha256"] == evidence.stem
+    assert evidence.read_bytes() == (unready_project / "reports" / "prod" / "policy-report.json").read_bytes()
+    assert prod["counts"]["blocking"] == 8
+    verified = runner.invoke(app, ["audit", "verify", "--ledger", str(unready_project / "reports" / "audit-ledger.jsonl")])
+    assert verified.exit_code == 0
+    assert verified.output.startswith(f"ledger OK: 2 entries, head {entries[1]['hash'][:12]}")

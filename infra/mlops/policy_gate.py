@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from .plan import Plan, render_json
 from .policy_input import policy_document
 from .specs.stack import StackConfig
 
-REPORT_FORMAT_VERSION = 1
+REPORT_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,30 @@ def gate_stack(
     changes: dict[str, Any] | None = None,
     require_verified: bool = False,
     today: date | None = None,
+    ledger: Path | None = None,
 ) -> GateOutcome:
     """Gate a plan, write policy-report.json and its renderings, and append the decision to the audit ledger.
 
     Every command that decides (plan, diff, up, promote) goes through here, so each decision
-    is reported and recorded the same way.
+    is reported and recorded the same way. The canonical report is also kept, byte for byte,
+    as `<stack>/evidence/<sha256>.json`: the ledger entry points there, so the evidence an
+    auditor follows from an old entry is never overwritten by a later gate.
     """
+    from .audit.ledger import append_entry, current_actor, default_ledger_path, gate_entry
+
     result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
+    report = result.to_dict()
     path = write_policy_report(result, reports_dir)
-    return GateOutcome(result=result, report=result.to_dict(), report_path=path, rendered={}, ledger_entry=None)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    evidence = path.parent / "evidence" / f"{digest}.json"
+    evidence.parent.mkdir(parents=True, exist_ok=True)
+    evidence.write_bytes(data)
+    entry = append_entry(
+        ledger or default_ledger_path(project_dir),
+        gate_entry(report, evidence, digest, current_actor(), base=project_dir),
+    )
+    return GateOutcome(result=result, report=report, report_path=path, rendered={"evidence": evidence}, ledger_entry=entry)
 
 
 def write_policy_report(result: GateResult, reports_dir: Path) -> Path:
