@@ -162,7 +162,8 @@ def test_one_comment_holds_every_stack_and_is_found_again_by_its_marker(artifact
     assert body.startswith(MARKER + "\n## mlops preview\n")
     assert body.count(MARKER) == 1
     assert "### Stack `dev`: ✅ gate passed\n\n#### Changes to stack `dev`\n\nNo resource changes.\n" in body
-    assert "### Stack `prod`: ❌ gate failed\n\nPolicy gate: FAIL\n\n| **replace** ⚠️ data loss |" in body
+    # The change preview first, then the gate's own report.
+    assert "### Stack `prod`: ❌ gate failed\n\n| **replace** ⚠️ data loss | `fraud-detector-features-card-transactions` |\n\nPolicy gate: FAIL\n" in body
     assert "### Stack `staging`: ⚠️ no result: the job did not finish" in body
     assert body.rstrip().endswith("[workflow run artifacts](https://github.example/run/1)")
 

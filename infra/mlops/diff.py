@@ -111,6 +111,8 @@ def changed_inputs(old: Mapping[str, Any], new: Mapping[str, Any], rule: Rule | 
 def _walk(old: Any, new: Any, path: InputPath, rule: Rule | None, in_policy: bool, found: list[InputChange]) -> None:
     if old == new or (_unset(old) and _unset(new)):
         return
+    if in_policy and _canonical(old, True) == _canonical(new, True):
+        return
     if _unset(old) or _unset(new):
         found.append(InputChange(path, True))
         return
@@ -422,6 +424,8 @@ def load_base(project_dir: Path, stack: str, base: str, environ: Mapping[str, st
     candidate = Path(base)
     if candidate.is_file():
         return BasePlan(label=base, plan=read_plan_file(candidate, stack))
+    if candidate.is_dir() and candidate != Path("."):
+        raise InputError(f"--base {base}: is a directory; pass the plan.json in it (e.g. {candidate / stack / 'plan.json'})")
     if base.endswith(".json"):
         raise InputError(f"--base {base}: no such file; pass a plan.json written by `mlops plan`, or a git ref")
     return plan_at_ref(project_dir, stack, base, environ)

@@ -17,6 +17,7 @@ replaces, anything else updates in place) and the change says so.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ InputPath = tuple[str | int, ...]
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_pattern(text: str) -> tuple[str | int, ...]:
     """`productionVariants[*].instanceType` → ("productionVariants", "*", "instanceType")."""
     parts: list[str | int] = []
