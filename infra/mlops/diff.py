@@ -466,7 +466,10 @@ def read_plan_file(path: Path, stack: str) -> dict[str, Any]:
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    # No hooks (a post-checkout hook must not run for a throwaway worktree) and no LFS downloads.
+    env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"}
+    return subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
 
 
 def plan_at_ref(project_dir: Path, stack: str, ref: str, environ: Mapping[str, str] = os.environ) -> BasePlan:
