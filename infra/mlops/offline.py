@@ -20,6 +20,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _sync_await
 
 from .errors import MlopsError, ProgramError
+from .specs.loader import secure_value
 
 MOCK_ACCOUNT = "123456789012"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -125,10 +126,26 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
                     custom=bool(request.custom),
                     parent=_component_parent(request.parent),
                     dependencies=sorted(set(request.dependencies)),
-                    inputs=rpc.deserialize_properties(request.object),
+                    inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
                 )
             )
         return response
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    """Inputs with Pulumi's secret markers removed, so policies see the real structure.
+
+    A secret nested in an input (a container's secret environment variable) marks the whole
+    top-level property secret on the wire; the values themselves are redacted from every plan
+    and report by `mlops.reports.redact`, which knows from the specs where secrets sit.
+    """
+    if rpc.is_rpc_secret(value):
+        return _unwrap_secrets(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
 
 
 class _OutputTracker:
@@ -162,13 +179,30 @@ class _OutputTracker:
         return len(self._items)
 
 
+def runtime_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Config as the Pulumi runtime takes it (objects as JSON text), and the keys that are secrets.
+
+    A `secure:` value reaches the program as its ciphertext, marked secret as `pulumi up` marks
+    the decrypted value: offline plans never decrypt (no passphrase, no Pulumi service here), and
+    whatever value a secret carries is redacted from plans and reports (`mlops.reports.redact`).
+    """
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in config.items():
+        ciphertext = secure_value(value)
+        if ciphertext is not None:
+            values[key] = ciphertext
+            secret_keys.append(key)
+        else:
+            values[key] = value if isinstance(value, str) else json.dumps(value)
+    return values, sorted(secret_keys)
+
+
 def run_program(
     project: str, stack: str, region: str, config: dict[str, Any], program: Callable[[], None]
 ) -> list[CapturedResource]:
     """Run `program` under mocks with `config` as its Pulumi config; return what it declared."""
-    pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}, []
-    )
+    pulumi.runtime.set_all_config(*runtime_config(config))
     monitor = CapturingMonitor(PlanMocks(region), project, stack)
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)

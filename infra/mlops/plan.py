@@ -91,7 +91,10 @@ def render_json(document: dict[str, Any]) -> str:
 
 
 def write_plan(plan: Plan, reports_dir: Path) -> Path:
+    """Write `reports/<stack>/plan.json`, with every secret value and secret environment variable redacted."""
+    from .reports.redact import redacted_plan  # the reports package imports this module
+
     out = reports_dir / plan.stack.stack / "plan.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_json(plan.to_dict()), encoding="utf-8")
+    out.write_text(render_json(redacted_plan(plan)), encoding="utf-8")
     return out

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .. import config as stack_config
 from ..sagemaker_adapter import has_instance_storage
-from ..specs.model import DeploymentStrategy, ModelSpec, ServingMode
+from ..specs.model import DeploymentStrategy, ModelSpec, SecretRef, ServingMode
 from ..specs.stack import Network
 
 VARIANT = "primary"
@@ -51,6 +52,9 @@ class Serving(pulumi.ComponentResource):
             if args.model_package_arn is not None
             else {"image": args.image_uri, "model_data_url": args.model_data_url, "mode": "SingleModel"}
         )
+        environment = self._environment(args)
+        if environment:
+            container["environment"] = environment
         # Models and endpoint configurations are immutable in SageMaker: any change
         # replaces them. Auto-naming lets the replacement exist beside the old one so the
         # endpoint can shift traffic blue/green instead of being deleted and recreated.
@@ -151,6 +155,18 @@ class Serving(pulumi.ComponentResource):
             )
         self.endpoint_name = endpoint.name
         self.register_outputs({"endpointName": endpoint.name, "endpointConfigName": config.name})
+
+    def _environment(self, args: ServingArgs) -> dict[str, pulumi.Input[str]]:
+        """The container's environment; `{secret: key}` values come from secret config as Pulumi secrets,
+        so the deployed state stores them encrypted and plans and reports redact them."""
+        environment: dict[str, pulumi.Input[str]] = {}
+        for variable, value in sorted(args.spec.serving.environment.items()):
+            if isinstance(value, SecretRef):
+                where = f"model '{args.spec.name}': serving.environment.{variable}"
+                environment[variable] = stack_config.secret_value(value.secret, where)
+            else:
+                environment[variable] = value
+        return environment
 
     def _data_capture(self, args: ServingArgs) -> dict:
         return {

@@ -308,6 +308,13 @@ def load_stack_settings(project_dir: Path, stack: str) -> tuple[StackConfig, dic
     return stack_config_from_values(stack, config, source), config
 
 
+def secure_value(value: Any) -> str | None:
+    """The ciphertext of a secret config value (`key: {secure: v1:...}` in a stack file), else None."""
+    if isinstance(value, Mapping) and list(value) == ["secure"] and isinstance(value["secure"], str):
+        return value["secure"]
+    return None
+
+
 def stack_config_from_values(stack: str, config: Mapping[str, Any], source: SourceFile | None = None) -> StackConfig:
     """Build a StackConfig from namespaced Pulumi config values (`mlops:environment`, `aws:region`)."""
     where = str(source.path) if source else f"stack '{stack}' config"
@@ -320,6 +327,12 @@ def stack_config_from_values(stack: str, config: Mapping[str, Any], source: Sour
     problems = []
     for key, value in config.items():
         namespace, _, name = key.partition(":")
+        if secure_value(value) is not None and (namespace == "mlops" or key == "aws:region"):
+            problems.append(
+                f"{locate(key)}: {key}: stack settings are read in plain text and must not be secrets; "
+                "keep secrets in keys of their own and reference them from a model's serving.environment"
+            )
+            continue
         if namespace != "mlops":
             continue
         if name not in CONFIG_KEYS:

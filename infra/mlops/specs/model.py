@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from .names import AWS_NAME_PATTERN, S3_URI_PATTERN
 
@@ -228,6 +229,58 @@ class DataCapture(Strict):
     sampling_percent: int = Field(default=100, ge=1, le=100)
 
 
+# A Pulumi config key, `name` (the project's namespace) or `namespace:name`.
+CONFIG_KEY_PATTERN = r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*:)?[A-Za-z][A-Za-z0-9_.-]*$"
+# Namespaces whose keys the stack settings or providers own; a secret there would be read as a setting.
+RESERVED_CONFIG_NAMESPACES: tuple[str, ...] = ("mlops", "aws", "aws-native")
+# SageMaker's limits on a container environment (ContainerDefinition.Environment).
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$"
+ENV_VALUE_MAX = 1024
+ENV_MAX_VARIABLES = 100
+
+
+class SecretRef(Strict):
+    """A container environment value taken from a secret Pulumi config key.
+
+    The spec names the key only; the value lives encrypted in `Pulumi.<stack>.yaml`
+    (`pulumi config set --secret KEY VALUE`), reaches the model as a Pulumi secret and is
+    redacted from every plan and report.
+    """
+
+    secret: Annotated[str, StringConstraints(pattern=CONFIG_KEY_PATTERN)]
+
+    @model_validator(mode="after")
+    def _own_namespace(self) -> SecretRef:
+        namespace = self.secret.partition(":")[0] if ":" in self.secret else None
+        if namespace in RESERVED_CONFIG_NAMESPACES:
+            raise ValueError(
+                f"secret '{self.secret}' is in the reserved '{namespace}:' namespace; "
+                "use the project's namespace (write the key without a namespace) or your own"
+            )
+        return self
+
+
+def _environment_value(value: Any) -> str | SecretRef:
+    """Text, or `{secret: <pulumi config key>}`; one plain error otherwise (no union noise)."""
+    if isinstance(value, SecretRef):
+        return value
+    if isinstance(value, str):
+        if len(value) > ENV_VALUE_MAX:
+            raise ValueError(f"expected at most {ENV_VALUE_MAX} characters (SageMaker's limit); found {len(value)}")
+        return value
+    if isinstance(value, dict):
+        key = value.get("secret")
+        if set(value) != {"secret"} or not isinstance(key, str):
+            raise ValueError(f"expected {{secret: <pulumi config key>}}; found a mapping with keys {sorted(map(str, value))}")
+        if not re.match(CONFIG_KEY_PATTERN, key):
+            raise ValueError(f"secret: expected a Pulumi config key such as apiToken or myproject:apiToken; found {key!r}")
+        return SecretRef(secret=key)
+    raise ValueError(f"expected text (quote numbers and booleans) or {{secret: <pulumi config key>}}; found {value!r}")
+
+
+EnvironmentValue = Annotated[str | SecretRef, BeforeValidator(_environment_value)]
+
+
 class Serving(Strict):
     mode: ServingMode = ServingMode.REALTIME
     image_uri: Annotated[str, StringConstraints(pattern=r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/.+$")] | None = None
@@ -239,6 +292,16 @@ class Serving(Strict):
     deployment: Deployment = Field(default_factory=Deployment)
     data_capture: DataCapture = Field(default_factory=DataCapture)
     network_isolation: bool = True
+    # Container environment variables: plain text, or {secret: <pulumi config key>} for values
+    # that must never be written in the spec, the plan or a report.
+    environment: dict[Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)], EnvironmentValue] = Field(
+        default_factory=dict, max_length=ENV_MAX_VARIABLES
+    )
+
+    @property
+    def secret_environment(self) -> dict[str, str]:
+        """Variable name → the config key of every variable whose value is a secret."""
+        return {name: value.secret for name, value in self.environment.items() if isinstance(value, SecretRef)}
 
     @model_validator(mode="after")
     def _mode_fields(self) -> Serving:

@@ -1,0 +1,182 @@
+"""Keeps secrets out of plans and reports.
+
+Two kinds of secret exist in a project:
+
+- Pulumi config values stored encrypted in `Pulumi.<stack>.yaml` (`key: {secure: v1:...}`).
+  Offline the program receives the ciphertext (nothing here can decrypt), under `pulumi up` the
+  plaintext; either way it is a secret.
+- Model spec fields meant for secrets: `serving.environment.<VAR>: {secret: <config key>}`. The
+  spec holds only the key; the value ends up in the model's container environment.
+
+A `Redactor` knows both: the secret *values* (replaced wherever they occur, whole or inside a
+longer string) and the secret *positions* (the environment variables that came from a
+SecretRef, replaced whatever their value). Digests are never redacted: they are not secrets,
+and a hex digest that happened to contain a short secret must stay a valid digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..specs.loader import LoadedSpec, load_stack_settings, secure_value
+from ..specs.model import ModelSpec
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+
+REDACTED = "[REDACTED]"
+# A secret shorter than this is replaced only where it is a whole value: replacing every
+# occurrence of, say, "ab" inside other text would destroy the report and hide nothing.
+MIN_SUBSTRING_LENGTH = 4
+MODEL_TYPE = "aws:sagemaker/model:Model"
+# Keys whose values are digests of files, never secrets.
+DIGEST_KEYS = frozenset({"sha256", "policy_bundle_sha256", "partialFingerprints"})
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Replaces secret values and secret environment variables with "[REDACTED]" in JSON documents."""
+
+    values: frozenset[str] = frozenset()
+    # model name → names of its container environment variables that hold secrets
+    secret_environment: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def with_values(self, values: Iterable[str]) -> Redactor:
+        return Redactor(frozenset({*self.values, *(v for v in values if v)}), self.secret_environment)
+
+    def learn(self, resources: Iterable[Mapping[str, Any]]) -> Redactor:
+        """This redactor plus every value found at a secret position of the given plan resources.
+
+        So a secret's plaintext (or whatever the runner was given) is also scrubbed where it was
+        copied elsewhere, not only where the spec put it.
+        """
+        found = [value for r in resources for value in self._positional_values(r)]
+        return self.with_values(v for v in found if isinstance(v, str))
+
+    def redact(self, document: Any) -> Any:
+        """A copy of `document` (JSON-like) without any secret; the input is left untouched."""
+        return self._walk(document)
+
+    def redact_text(self, text: str) -> str:
+        if text in self.values:
+            return REDACTED
+        for value in sorted(self.values, key=len, reverse=True):
+            if len(value) >= MIN_SUBSTRING_LENGTH and value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def _walk(self, node: Any) -> Any:
+        if isinstance(node, str):
+            return self.redact_text(node)
+        if isinstance(node, list):
+            return [self._walk(item) for item in node]
+        if isinstance(node, Mapping):
+            out = {
+                self.redact_text(key) if isinstance(key, str) else key: value if key in DIGEST_KEYS else self._walk(value)
+                for key, value in node.items()
+            }
+            return self._redact_positions(out)
+        return node
+
+    def _secret_variables(self, resource: Mapping[str, Any]) -> frozenset[str]:
+        if resource.get("type") != MODEL_TYPE or not isinstance(resource.get("inputs"), Mapping):
+            return frozenset()
+        return self.secret_environment.get(resource.get("model") or "", frozenset())
+
+    def _environments(self, inputs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """Every container environment of a SageMaker model's inputs (primary and inference-pipeline containers)."""
+        containers = [inputs.get("primaryContainer"), *(inputs.get("containers") or [])]
+        return [c["environment"] for c in containers if isinstance(c, Mapping) and isinstance(c.get("environment"), Mapping)]
+
+    def _positional_values(self, resource: Mapping[str, Any]) -> list[Any]:
+        variables = self._secret_variables(resource)
+        if not variables:
+            return []
+        return [env[v] for env in self._environments(resource["inputs"]) for v in variables if v in env]
+
+    def _redact_positions(self, node: dict[str, Any]) -> dict[str, Any]:
+        variables = self._secret_variables(node)
+        if not variables:
+            return node
+        inputs = dict(node["inputs"])
+        for key in ("primaryContainer", "containers"):
+            if key in inputs:
+                inputs[key] = _replace_env(inputs[key], variables)
+        return {**node, "inputs": inputs}
+
+
+def _replace_env(container: Any, variables: frozenset[str]) -> Any:
+    if isinstance(container, list):
+        return [_replace_env(c, variables) for c in container]
+    if not (isinstance(container, Mapping) and isinstance(container.get("environment"), Mapping)):
+        return container
+    environment = {k: REDACTED if k in variables else v for k, v in container["environment"].items()}
+    return {**container, "environment": environment}
+
+
+def secret_config_values(raw_config: Mapping[str, Any] | None) -> set[str]:
+    """The ciphertext of every `secure:` value in a stack file's `config:` mapping."""
+    return {text for value in (raw_config or {}).values() if (text := secure_value(value)) is not None}
+
+
+def _spec_of(item: LoadedSpec | ModelSpec) -> ModelSpec:
+    return item.spec if isinstance(item, LoadedSpec) else item
+
+
+def secrets_for(
+    project_dir: Path | None,
+    stack: str | None,
+    specs: Iterable[LoadedSpec | ModelSpec],
+    raw_config: Mapping[str, Any] | None = None,
+    *,
+    resources: Iterable[Mapping[str, Any]] = (),
+    plaintexts: Iterable[str] = (),
+) -> Redactor:
+    """Everything secret in one stack.
+
+    - `raw_config`: the stack file's `config:` mapping; when None and `project_dir` and `stack`
+      are given, it is read from `Pulumi.<stack>.yaml` (every `secure:` value is a secret);
+    - `specs`: the models, whose `serving.environment` SecretRefs mark secret positions;
+    - `resources`: plan resources, whose values at those positions are secrets too (that is
+      where a plaintext given to the runner, or decrypted by `pulumi up`, shows up);
+    - `plaintexts`: any other value known to be secret.
+    """
+    if raw_config is None and project_dir is not None and stack is not None:
+        raw_config = load_stack_settings(project_dir, stack)[1]
+    positions = {
+        spec.name: frozenset(spec.serving.secret_environment) for spec in map(_spec_of, specs) if spec.serving.secret_environment
+    }
+    redactor = Redactor(secret_environment=positions).with_values([*secret_config_values(raw_config), *plaintexts])
+    return redactor.learn(resources)
+
+
+def project_dir_of(specs: Iterable[LoadedSpec], models_dir: str) -> Path | None:
+    """The project a plan's specs were loaded from (`<project>/<models_dir>/<name>.yaml`), if that is certain."""
+    relative = Path(models_dir)
+    if relative.is_absolute():
+        return None
+    for item in specs:
+        candidate = item.source.parent
+        for _ in relative.parts:
+            candidate = candidate.parent
+        if (candidate / relative).resolve() == item.source.parent.resolve():
+            return candidate
+        return None
+    return None
+
+
+def plan_redactor(plan: Plan, project_dir: Path | None = None) -> Redactor:
+    """The redactor for one plan: its stack file's secure values, its specs' secret positions and
+    the values found there. The project is found from the specs' paths when not given."""
+    project_dir = project_dir or project_dir_of(plan.specs, plan.stack.models_dir)
+    stack_file = project_dir / f"Pulumi.{plan.stack.stack}.yaml" if project_dir else None
+    known = project_dir if stack_file is not None and stack_file.is_file() else None
+    return secrets_for(known, plan.stack.stack, plan.specs, None if known else {}, resources=plan.resources)
+
+
+def redacted_plan(plan: Plan, project_dir: Path | None = None) -> dict[str, Any]:
+    """`plan.to_dict()` without secrets: what `plan.json` holds."""
+    return plan_redactor(plan, project_dir).redact(plan.to_dict())
