@@ -208,3 +208,114 @@ def prod_plan(prod_project: Path):
     from mlops.plan import build_plan
 
     return build_plan(prod_project, "prod")
+
+
+# --- what `pulumi up` would have left in the account, made with boto3 from the plan ----------------
+
+# Pulumi's auto-name suffix for the resources the program does not name (endpoint configurations,
+# models, scaling policies) and the random part of bucket names made from a bucket_prefix.
+AUTONAME = "-4f2a9c1"
+BUCKET_SUFFIX = "20261124a1b2c3d4"
+
+
+def _pascal(value: Any) -> Any:
+    """pulumi-aws input names (camelCase) as the SageMaker API spells them."""
+    special = {"memorySizeInMb": "MemorySizeInMB"}
+    if isinstance(value, dict):
+        return {special.get(k, k[:1].upper() + k[1:]): _pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pascal(v) for v in value]
+    return value
+
+
+class Deployed:
+    """Creates the plan's serving, KMS, alarm and scaling resources in the local account, as `pulumi up` would."""
+
+    def __init__(self, aws: LocalAws, plan) -> None:
+        self.aws = aws
+        self.resources = [r for r in plan.resources if r["custom"]]
+        self.substitutions: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+
+    def live(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for stand_in, real in self.substitutions.items():
+                value = value.replace(stand_in, real)
+            return value
+        if isinstance(value, list):
+            return [self.live(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.live(v) for k, v in value.items()}
+        return value
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == type_]
+
+    def deploy(self) -> Deployed:
+        s3, kms, sagemaker = self.aws.client("s3"), self.aws.client("kms"), self.aws.client("sagemaker")
+        for bucket in self.of_type("aws:s3/bucket:Bucket"):
+            prefix = bucket["inputs"]["bucketPrefix"]
+            s3.create_bucket(Bucket=prefix + BUCKET_SUFFIX, CreateBucketConfiguration={"LocationConstraint": REGION})
+            self.substitutions[f"{prefix}mock"] = prefix + BUCKET_SUFFIX
+        for key in self.of_type("aws:kms/key:Key"):
+            created = kms.create_key(Description=key["inputs"]["description"])["KeyMetadata"]
+            if key["inputs"].get("enableKeyRotation"):
+                kms.enable_key_rotation(KeyId=created["KeyId"])
+            self.substitutions[f"mock-{key['name']}"] = created["KeyId"]
+        for alias in self.of_type("aws:kms/alias:Alias"):
+            kms.create_alias(AliasName=alias["inputs"]["name"], TargetKeyId=self.live(alias["inputs"]["targetKeyId"]))
+        for model in self.of_type("aws:sagemaker/model:Model"):
+            inputs = self.live(model["inputs"])
+            self.names[model["name"]] = model["name"] + AUTONAME
+            sagemaker.create_model(
+                ModelName=self.names[model["name"]], ExecutionRoleArn=inputs["executionRoleArn"],
+                PrimaryContainer=_pascal(inputs["primaryContainer"]),
+                **({"VpcConfig": {"Subnets": inputs["vpcConfig"]["subnets"], "SecurityGroupIds": inputs["vpcConfig"]["securityGroupIds"]}} if inputs.get("vpcConfig") else {}),
+            )
+        for config in self.of_type("aws:sagemaker/endpointConfiguration:EndpointConfiguration"):
+            self.create_endpoint_config(config, config["name"] + AUTONAME)
+        for endpoint in self.of_type("aws:sagemaker/endpoint:Endpoint"):
+            sagemaker.create_endpoint(EndpointName=endpoint["inputs"]["name"], EndpointConfigName=self.names[endpoint["inputs"]["endpointConfigName"]])
+        cloudwatch = self.aws.client("cloudwatch")
+        for alarm in self.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+            cloudwatch.put_metric_alarm(**self.alarm_arguments(alarm))
+        scaling = self.aws.client("application-autoscaling")
+        for target in self.of_type("aws:appautoscaling/target:Target"):
+            inputs = target["inputs"]
+            scaling.register_scalable_target(
+                ServiceNamespace=inputs["serviceNamespace"], ResourceId=inputs["resourceId"], ScalableDimension=inputs["scalableDimension"],
+                MinCapacity=inputs["minCapacity"], MaxCapacity=inputs["maxCapacity"],
+            )
+        for policy in self.of_type("aws:appautoscaling/policy:Policy"):
+            inputs = policy["inputs"]
+            scaling.put_scaling_policy(
+                PolicyName=policy["name"] + AUTONAME, ServiceNamespace=inputs["serviceNamespace"], ResourceId=inputs["resourceId"],
+                ScalableDimension=inputs["scalableDimension"], PolicyType=inputs["policyType"],
+                TargetTrackingScalingPolicyConfiguration=_pascal(inputs["targetTrackingScalingPolicyConfiguration"]),
+            )
+        return self
+
+    def create_endpoint_config(self, config: dict[str, Any], name: str, **overrides: Any) -> None:
+        inputs = self.live(config["inputs"])
+        variants = [{**_pascal(v), "ModelName": self.names[v["modelName"]]} for v in inputs["productionVariants"]]
+        arguments = {
+            "EndpointConfigName": name, "ProductionVariants": variants, "KmsKeyId": inputs.get("kmsKeyArn"),
+            "DataCaptureConfig": _pascal(inputs.get("dataCaptureConfig")), "AsyncInferenceConfig": _pascal(inputs.get("asyncInferenceConfig")),
+            **overrides,
+        }
+        self.aws.client("sagemaker").create_endpoint_config(**{k: v for k, v in arguments.items() if v is not None})
+        self.names[config["name"]] = name
+
+    def alarm_arguments(self, alarm: dict[str, Any]) -> dict[str, Any]:
+        inputs = self.live(alarm["inputs"])
+        return {
+            "AlarmName": inputs["name"], "AlarmDescription": inputs.get("alarmDescription", ""), "MetricName": inputs["metricName"],
+            "Namespace": inputs["namespace"], "Threshold": float(inputs["threshold"]),
+            "ComparisonOperator": inputs["comparisonOperator"], "EvaluationPeriods": inputs["evaluationPeriods"],
+            "Period": inputs["period"], "TreatMissingData": inputs.get("treatMissingData", "missing"),
+            "AlarmActions": inputs.get("alarmActions", []), "OKActions": inputs.get("okActions", []),
+            "Dimensions": [{"Name": k, "Value": v} for k, v in inputs.get("dimensions", {}).items()],
+            **{api: inputs[name] for name, api in (
+                ("statistic", "Statistic"), ("extendedStatistic", "ExtendedStatistic"), ("datapointsToAlarm", "DatapointsToAlarm"),
+            ) if name in inputs},
+        }

@@ -1,0 +1,80 @@
+"""`mlops up`: gate the stack with live registry facts, then hand over to `pulumi up` with the policy pack.
+
+The gate here is the same as `mlops plan`'s, plus the registry facts and `require_verified`:
+a mandatory control that could not be checked fails, it does not pass. Only a passing gate
+runs `pulumi up --stack STACK --policy-pack policies`, where the CrossGuard pack checks the
+real resource graph once more with the same policies. There is no fallback when the Pulumi CLI
+is missing: the command stops and says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from ..errors import MlopsError
+from ..plan import Plan, build_plan, write_plan
+from ..policy_gate import GateOutcome, gate_stack
+from .registry import registry_facts
+
+# POSIX shells use 127 for "command not found"; kept apart from the gate's and the tool's own codes.
+PULUMI_MISSING_EXIT = 127
+INSTALL_HINT = (
+    "install it with `curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`, "
+    "see https://www.pulumi.com/docs/install/), make sure `pulumi` is on PATH, then run `pulumi login`"
+)
+
+
+class PulumiCliMissing(MlopsError):
+    """The Pulumi CLI is not installed; `mlops up` never deploys any other way."""
+
+    exit_code = PULUMI_MISSING_EXIT  # type: ignore[assignment]
+
+
+class PulumiFailed(MlopsError):
+    """`pulumi up` ran and failed; its own output says why."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    plan: Plan
+    plan_path: Path
+    gate: GateOutcome
+    command: list[str]
+    returncode: int | None
+
+
+def pulumi_executable(environ: Mapping[str, str] = os.environ) -> str:
+    """The `pulumi` on PATH, or PulumiCliMissing with install instructions."""
+    found = shutil.which("pulumi", path=environ.get("PATH"))
+    if not found:
+        raise PulumiCliMissing(f"the Pulumi CLI is not installed (no `pulumi` on PATH); mlops up deploys through it: {INSTALL_HINT}")
+    return found
+
+
+def pulumi_command(executable: str, stack: str, *, yes: bool) -> list[str]:
+    return [executable, "up", "--stack", stack, "--policy-pack", "policies", *(["--yes"] if yes else [])]
+
+
+def gate_for_deploy(project_dir: Path, stack: str, reports_dir: Path, session: boto3.Session | None = None) -> tuple[Plan, Path, GateOutcome]:
+    """Plan offline, fetch registry facts live and gate with `require_verified`; nothing deploys here."""
+    plan = build_plan(project_dir, stack)
+    plan_path = write_plan(plan, reports_dir)
+    facts = registry_facts(plan.stack, plan.specs, session)
+    outcome = gate_stack(project_dir, plan, reports_dir, registry=facts, require_verified=True)
+    return plan, plan_path, outcome
+
+
+def run_pulumi_up(project_dir: Path, command: list[str], stack: str, environ: Mapping[str, str] = os.environ) -> int:
+    """Run `pulumi up` in the project with MLOPS_STACK set for the policy pack; its output streams through."""
+    env = {**environ, "MLOPS_STACK": stack}
+    try:
+        return subprocess.run(command, cwd=project_dir, env=env, check=False).returncode
+    except OSError as e:
+        raise PulumiCliMissing(f"cannot run {command[0]}: {e}; {INSTALL_HINT}") from e
