@@ -6,6 +6,7 @@
 #   severity: high
 #   controls: [SOC2:A1.2, SOC2:CC8.1, ISO27001:A.8.13, ISO27001:A.8.32, NIST800-53:CM-3, NIST800-53:CM-4, NIST800-53:CP-9, HIPAA:164.312(c)(1)]
 #   resource_types: [aws:sagemaker/featureGroup:FeatureGroup, aws:s3/bucket:Bucket, aws:s3/bucketV2:BucketV2, aws:kms/key:Key, aws:sagemaker/modelPackageGroup:ModelPackageGroup]
+#   needs: [changes]
 #   waivable: true
 package mlops.governance.data_loss
 

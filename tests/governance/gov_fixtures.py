@@ -86,6 +86,16 @@ deny contains violation if {
 PARAMETERS = {"parameters": {"dev": {"min_instances": 1}, "staging": {"min_instances": 1}, "prod": {"min_instances": 2}}}
 
 
+_SHIPPED_ENFORCEMENT = Path(__file__).resolve().parents[2] / "policies" / "enforcement.yaml"
+# The shipped per-environment defaults, without the per-policy overrides (which name shipped
+# policies the fixture library does not have).
+SHIPPED_DEFAULTS_TEXT = _SHIPPED_ENFORCEMENT.read_text().split("\npolicies:", 1)[0] + "\npolicies: {}\n"
+
+
+def shipped_enforcement(directory: Path) -> Path:
+    return write(directory / "shipped-enforcement.yaml", SHIPPED_DEFAULTS_TEXT)
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from gov_fixtures import ENDPOINT_CONFIG, ROLE_POLICY, stack_document, urn, write, write_library
+from gov_fixtures import ENDPOINT_CONFIG, ROLE_POLICY, SHIPPED_DEFAULTS_TEXT, stack_document, urn, write, write_library
 from mlops.errors import InputError
 from mlops.governance import crossguard
 from mlops.governance.crossguard import build_policies, resources_from_crossguard, stack_name
@@ -40,7 +40,7 @@ serving: {}
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     write_library(tmp_path / "policies")
-    write(tmp_path / "policies" / "enforcement.yaml", (SHIPPED / "enforcement.yaml").read_text())
+    write(tmp_path / "policies" / "enforcement.yaml", SHIPPED_DEFAULTS_TEXT)
     write(tmp_path / "policies" / "waivers.yaml", (
         "waivers:\n  - {policy: resource-owner-tag, model: ticket-router, reason: Tag lands next release.,"
         " approver: a@example.com, expires: 2026-12-31}\n"))

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gov_fixtures import write
+from gov_fixtures import shipped_enforcement, write
 from mlops.errors import InputError
 from mlops.governance.bundle import PolicyBundle, load_bundle
 from mlops.governance.enforcement import load_enforcement
-
-SHIPPED = Path(__file__).resolve().parents[2] / "policies" / "enforcement.yaml"
 
 DEFAULTS = """\
 defaults:
@@ -32,11 +30,12 @@ def levels(bundle: PolicyBundle, path: Path, policy_id: str) -> dict[str, str]:
     return {env: enforcement.level(policy, env) for env in ("dev", "staging", "prod")}
 
 
-def test_shipped_defaults_by_severity(bundle: PolicyBundle) -> None:
-    assert levels(bundle, SHIPPED, "resource-owner-tag") == {"dev": "advisory", "staging": "advisory", "prod": "advisory"}
-    assert levels(bundle, SHIPPED, "endpoint-min-instances") == {"dev": "advisory", "staging": "advisory", "prod": "mandatory"}
-    assert levels(bundle, SHIPPED, "endpoint-kms-encryption") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
-    assert levels(bundle, SHIPPED, "iam-no-wildcard-actions") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
+def test_shipped_defaults_by_severity(bundle: PolicyBundle, tmp_path: Path) -> None:
+    shipped = shipped_enforcement(tmp_path)
+    assert levels(bundle, shipped, "resource-owner-tag") == {"dev": "advisory", "staging": "advisory", "prod": "advisory"}
+    assert levels(bundle, shipped, "endpoint-min-instances") == {"dev": "advisory", "staging": "advisory", "prod": "mandatory"}
+    assert levels(bundle, shipped, "endpoint-kms-encryption") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
+    assert levels(bundle, shipped, "iam-no-wildcard-actions") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
 
 
 def test_policy_override_wins_for_its_environments_only(bundle: PolicyBundle, tmp_path: Path) -> None:
@@ -45,8 +44,8 @@ def test_policy_override_wins_for_its_environments_only(bundle: PolicyBundle, tm
     assert levels(bundle, path, "iam-no-wildcard-actions") == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
 
 
-def test_unknown_environment_at_evaluation(bundle: PolicyBundle) -> None:
-    enforcement = load_enforcement(SHIPPED, bundle)
+def test_unknown_environment_at_evaluation(bundle: PolicyBundle, tmp_path: Path) -> None:
+    enforcement = load_enforcement(shipped_enforcement(tmp_path), bundle)
     with pytest.raises(InputError) as error:
         enforcement.level(bundle.policies[0], "qa")
     assert str(error.value) == "environment 'qa' has no enforcement levels; expected one of: dev, staging, prod"

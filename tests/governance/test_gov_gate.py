@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gov_fixtures import ENDPOINT_CONFIG, PROD_VIOLATIONS, ROLE_POLICY, policy_source, stack_document, urn, write
+from gov_fixtures import (
+    ENDPOINT_CONFIG,
+    PROD_VIOLATIONS,
+    ROLE_POLICY,
+    SHIPPED_DEFAULTS_TEXT,
+    policy_source,
+    shipped_enforcement,
+    stack_document,
+    urn,
+    write,
+)
 from mlops.errors import PolicyEngineError
 from mlops.governance.bundle import PolicyBundle, load_bundle
 from mlops.governance.enforcement import Enforcement, load_enforcement
@@ -15,7 +25,6 @@ from mlops.governance.engines import EmbeddedEngine, Findings, Violations
 from mlops.governance.gate import evaluate_gate
 from mlops.governance.waivers import Waiver, load_waivers
 
-SHIPPED_ENFORCEMENT = Path(__file__).resolve().parents[2] / "policies" / "enforcement.yaml"
 TODAY = date(2026, 6, 1)
 FRAUD = urn(ENDPOINT_CONFIG, "fraud-detector-config")
 TICKET = urn(ENDPOINT_CONFIG, "ticket-router-config")
@@ -39,7 +48,7 @@ def bundle(library: Path) -> PolicyBundle:
 
 @pytest.fixture
 def enforcement(bundle: PolicyBundle) -> Enforcement:
-    return load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    return load_enforcement(shipped_enforcement(bundle.root.parent), bundle)
 
 
 def waivers(bundle: PolicyBundle, tmp_path: Path, text: str) -> list[Waiver]:
@@ -129,7 +138,7 @@ def test_waiver_never_clears_a_non_waivable_policy(bundle: PolicyBundle, enforce
 
 
 def test_disabled_policy_reports_nothing(bundle: PolicyBundle, tmp_path: Path) -> None:
-    text = SHIPPED_ENFORCEMENT.read_text().replace("policies: {}", "policies:\n  iam-no-wildcard-actions: {prod: disabled}")
+    text = SHIPPED_DEFAULTS_TEXT.replace("policies: {}", "policies:\n  iam-no-wildcard-actions: {prod: disabled}")
     enforcement = load_enforcement(write(tmp_path / "enforcement.yaml", text), bundle)
     engine = FakeEngine(only(bundle, "mlops.iam.no_wildcard", ADMIN))
     result = evaluate_gate(stack_document("prod"), bundle, engine, enforcement, [], TODAY)
@@ -267,7 +276,7 @@ def compliant_document(registry: dict[str, Any] | None) -> dict[str, Any]:
 
 def test_unknown_facts_pass_unverified_offline_and_fail_when_facts_are_required(library: Path) -> None:
     bundle = facts_library(library)
-    enforcement = load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    enforcement = load_enforcement(shipped_enforcement(bundle.root.parent), bundle)
     offline = {"source": "unavailable", "reason": "offline", "packages": {}}
     result = evaluate_gate(compliant_document(offline), bundle, EmbeddedEngine(), enforcement, [], TODAY)
     assert result.decision == "pass-unverified"
@@ -285,7 +294,7 @@ def test_unknown_facts_pass_unverified_offline_and_fail_when_facts_are_required(
 
 def test_live_facts_decide_and_checks_record_each_resource(library: Path) -> None:
     bundle = facts_library(library)
-    enforcement = load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    enforcement = load_enforcement(shipped_enforcement(bundle.root.parent), bundle)
     live = {"source": "live", "packages": {"fraud-detector": {"approval_status": "Approved"},
                                           "ticket-router": {"approval_status": "PendingManualApproval"}}}
     result = evaluate_gate(compliant_document(live), bundle, EmbeddedEngine(), enforcement, [], TODAY, require_verified=True)
@@ -301,7 +310,7 @@ def test_live_facts_decide_and_checks_record_each_resource(library: Path) -> Non
 
 def test_a_waiver_covers_an_unverified_control(library: Path, tmp_path: Path) -> None:
     bundle = facts_library(library)
-    enforcement = load_enforcement(SHIPPED_ENFORCEMENT, bundle)
+    enforcement = load_enforcement(shipped_enforcement(bundle.root.parent), bundle)
     waived = waivers(bundle, tmp_path, (
         "  - {policy: registry-approved, model: fraud-detector, reason: Shadow traffic only.,"
         " approver: a@example.com, expires: 2026-12-31}\n"
@@ -312,3 +321,47 @@ def test_a_waiver_covers_an_unverified_control(library: Path, tmp_path: Path) ->
     assert result.decision == "pass"
     assert result.counts["waived"] == 2 and result.counts["unverified"] == 0
     assert {c["outcome"] for c in result.checks if c["policy_id"] == "registry-approved"} == {"waived"}
+
+
+CHANGES_RULE = """
+deny contains violation if {
+	some change in input.changes.resources
+	change.data_loss
+	violation := {"resource": change.urn, "message": sprintf("%s loses data", [change.urn])}
+}
+"""
+
+
+def changes_library(library: Path) -> PolicyBundle:
+    write(library / "changes" / "loss.rego", policy_source(
+        "mlops.changes.loss", CHANGES_RULE, policy_id="changes-loss", severity="high",
+        title="Changes keep data", controls="[SOC2:A1.2]").replace(
+        "#   controls: [SOC2:A1.2]\n", f"#   controls: [SOC2:A1.2]\n#   resource_types: [{ENDPOINT_CONFIG}]\n#   needs: [changes]\n"))
+    return load_bundle(library)
+
+
+def test_a_policy_that_needs_changes_records_no_evidence_without_them(library: Path) -> None:
+    bundle = changes_library(library)
+    assert bundle.policy("changes-loss").needs == ("changes",)
+    enforcement = load_enforcement(shipped_enforcement(bundle.root.parent), bundle)
+    without = evaluate_gate(compliant_document(None), bundle, EmbeddedEngine(), enforcement, [], TODAY)
+    assert [c for c in without.checks if c["policy_id"] == "changes-loss"] == []
+    document = compliant_document(None)
+    document["changes"] = {"base": "HEAD", "resources": []}
+    with_changes = evaluate_gate(document, bundle, EmbeddedEngine(), enforcement, [], TODAY)
+    assert {c["outcome"] for c in with_changes.checks if c["policy_id"] == "changes-loss"} == {"pass"}
+
+
+def test_a_deleted_resource_is_waived_by_the_model_it_belonged_to(library: Path, tmp_path: Path) -> None:
+    bundle = changes_library(library)
+    enforcement = load_enforcement(shipped_enforcement(bundle.root.parent), bundle)
+    gone = urn("aws:sagemaker/featureGroup:FeatureGroup", "fraud-detector-card-transactions")
+    document = compliant_document(None)
+    document["changes"] = {"base": "HEAD", "resources": [{"urn": gone, "model": "fraud-detector", "action": "delete", "data_loss": True}]}
+    assert evaluate_gate(document, bundle, EmbeddedEngine(), enforcement, [], TODAY).decision == "fail"
+    waived = waivers(bundle, tmp_path, (
+        "  - {policy: changes-loss, model: fraud-detector, reason: Feature group retired after migration.,"
+        " approver: a@example.com, expires: 2026-12-31}\n"))
+    result = evaluate_gate(document, bundle, EmbeddedEngine(), enforcement, waived, TODAY)
+    assert result.decision == "pass"
+    assert [(v.resource, v.model, v.waiver is not None) for v in result.violations] == [(gone, "fraud-detector", True)]

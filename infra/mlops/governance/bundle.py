@@ -24,6 +24,8 @@ SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 POLICY_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # A Pulumi type token: `aws:s3/bucket:Bucket`, `aws-native:sagemaker:ModelQualityJobDefinition`.
 TYPE_TOKEN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9/]+:[A-Za-z0-9]+$")
+# Optional sections of the policy input a policy may declare it needs (`custom.needs`).
+INPUT_SECTIONS: tuple[str, ...] = ("changes", "network")
 # A policy that needs facts the plan may lack declares `unverified contains ...` beside `deny`.
 UNVERIFIED_RULE = re.compile(r"^unverified\s+contains\b", re.MULTILINE)
 PACKAGE_LINE = re.compile(r"^package\s+(\S+)")
@@ -55,6 +57,9 @@ class PolicyMeta:
     resource_types: tuple[str, ...] = ()
     # Whether the policy reports checks it could not make for want of facts (`unverified`).
     has_unverified: bool = False
+    # Top-level input sections the policy needs (e.g. `changes`, present only under `mlops diff`);
+    # where one is null the policy does not apply and records no per-resource evidence.
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,9 @@ class _MetadataReader:
                 "custom.resource_types",
                 f"expected a list of Pulumi type tokens like [aws:s3/bucket:Bucket], found {resource_types!r}",
             )
+        needs = custom.get("needs", [])
+        if not (isinstance(needs, list) and all(n in INPUT_SECTIONS for n in needs)):
+            self._fail((custom, "needs"), "custom.needs", f"expected a list of input sections from {list(INPUT_SECTIONS)}, found {needs!r}")
         return PolicyMeta(
             id=policy_id,
             title=self._text(meta, "title", "title"),
@@ -287,6 +295,7 @@ class _MetadataReader:
             waivable=waivable,
             resource_types=tuple(str(t) for t in resource_types),
             has_unverified=has_unverified,
+            needs=tuple(needs),
         )
 
     def _text(self, parent: CommentedMap, key: str, field: str) -> str:

@@ -162,7 +162,10 @@ def evaluate_gate(
     environment = document["environment"]
     found = engine.evaluate(bundle, document)
     resources = document.get("resources", [])
-    models = {r["urn"]: r.get("model") for r in resources}
+    # A deleted resource is only in the changes; its model still selects waivers.
+    changed = (document.get("changes") or {}).get("resources") or []
+    models = {c["urn"]: c.get("model") for c in changed if isinstance(c, dict) and "urn" in c}
+    models |= {r["urn"]: r.get("model") for r in resources}
     levels = {p.id: enforcement.level(p, environment) for p in bundle.policies}
     active = [p for p in bundle.policies if levels[p.id] != "disabled"]
     violations: list[GateViolation] = []
@@ -193,7 +196,8 @@ def evaluate_gate(
     violations.sort(key=order)
     unverified.sort(key=order)
     findings = [*violations, *unverified]
-    checks = _checks(active, resources, findings)
+    applicable = [p for p in active if all(document.get(section) is not None for section in p.needs)]
+    checks = _checks(applicable, resources, findings)
     if any(f.blocking for f in findings):
         decision: Decision = "fail"
     elif any(f.enforcement == "mandatory" and f.waiver is None for f in unverified):
