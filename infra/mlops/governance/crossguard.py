@@ -4,6 +4,11 @@ Which stack is being checked comes from the environment variable MLOPS_STACK, el
 (which the Pulumi CLI sets for policy packs); the stack's environment, region, network and model
 specs, policies, waivers and engine are loaded as `mlops plan` loads them (MLOPS_OPA_URL, else
 the stack's mlops:opaUrl, selects an OPA server instead of the embedded engine).
+
+The pack runs where Pulumi deploys, with AWS credentials: model registry facts are fetched live
+(`mlops.live.registry`) when the pack starts, and the gate runs with `require_verified`, so a
+mandatory control that could not be checked blocks the deployment instead of passing it. When
+the facts cannot be fetched the pack fails to start (fail closed).
 """
 
 from __future__ import annotations
@@ -96,8 +101,12 @@ class StackGate:
         waivers: list[Waiver],
         engine: Engine,
         today: Callable[[], date],
+        registry: dict[str, Any] | None = None,
+        require_verified: bool = False,
     ) -> None:
         self.stack = stack
+        self.registry = registry
+        self.require_verified = require_verified
         self.specs = specs
         self.bundle = bundle
         self.enforcement = enforcement
@@ -109,20 +118,26 @@ class StackGate:
     def result(self, args_resources: Iterable[Any]) -> GateResult:
         # CrossGuard hands each policy freshly built resource objects, so the cache is keyed
         # on the document's content rather than on object identity.
-        document = policy_document(self.stack, self.specs, resources_from_crossguard(args_resources))
+        document = policy_document(self.stack, self.specs, resources_from_crossguard(args_resources), registry=self.registry)
         key = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         if self._cached is None or self._cached[0] != key:
-            result = evaluate_gate(document, self.bundle, self.engine, self.enforcement, self.waivers, self.today())
+            result = evaluate_gate(
+                document, self.bundle, self.engine, self.enforcement, self.waivers, self.today(), require_verified=self.require_verified
+            )
             self._cached = (key, result)
         return self._cached[1]
 
     def validator(self, policy_id: str) -> StackValidation:
-        """The validate callback of one policy: reports that policy's unwaived violations."""
+        """The validate callback of one policy: reports that policy's unwaived violations and unverified checks."""
 
         def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            for violation in self.result(args.resources).violations:
+            result = self.result(args.resources)
+            for violation in result.violations:
                 if violation.policy.id == policy_id and violation.waiver is None:
                     report_violation(violation.message, violation.resource or None)
+            for finding in result.unverified:
+                if finding.policy.id == policy_id and finding.waiver is None:
+                    report_violation(f"unverified: {finding.message}", finding.resource or None)
 
         return validate
 
@@ -130,7 +145,12 @@ class StackGate:
 def build_policies(
     project_dir: Path, environ: Mapping[str, str] = os.environ, today: Callable[[], date] = date.today
 ) -> list[StackValidationPolicy]:
-    """One StackValidationPolicy per Rego policy, enforced at the level this stack's environment sets."""
+    """One StackValidationPolicy per Rego policy, enforced at the level this stack's environment sets.
+
+    Registry facts are fetched live, and unverified mandatory controls fail (`require_verified`).
+    """
+    from ..live.registry import registry_facts
+
     inputs = load_inputs(project_dir, stack_name(environ))
     governance = load_governance(project_dir, inputs.stack, environ)
     enforcement = governance.enforcement
@@ -143,6 +163,8 @@ def build_policies(
         waivers=governance.waivers,
         engine=governance.engine,
         today=today,
+        registry=registry_facts(inputs.stack, inputs.specs),
+        require_verified=True,
     )
     return [
         StackValidationPolicy(

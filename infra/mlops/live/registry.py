@@ -41,8 +41,12 @@ def registry_facts(stack: StackConfig, specs: Iterable[LoadedSpec], session: bot
     """The policy input's `registry` section, fetched live for every model that pins a package version.
 
     Raises LiveFactsError (exit 3) when AWS cannot be asked; a package that does not exist is
-    a fact (`found: false`), not an error.
+    a fact (`found: false`), not an error. When no model pins a package AWS is not contacted.
     """
+    specs = list(specs)
+    if not any(item.spec.registry.pinned_version is not None for item in specs):
+        # Nothing is pinned, so there is nothing to look up: complete facts without asking AWS.
+        return {"source": "live", "endpoint_url": None, "region": stack.region, "packages": {}}
     ctx = live_context(stack.region, session, purpose="fetching model registry facts")
     return facts_with_context(ctx, stack, specs)
 
