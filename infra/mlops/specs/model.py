@@ -266,7 +266,7 @@ def _environment_value(value: Any) -> str | SecretRef:
         return value
     if isinstance(value, str):
         if len(value) > ENV_VALUE_MAX:
-            raise ValueError(f"expected at most {ENV_VALUE_MAX} characters (SageMaker's limit); found {len(value)}")
+            raise ValueError(f"expected at most {ENV_VALUE_MAX} characters (SageMaker's limit), not {len(value)}")
         return value
     if isinstance(value, dict):
         key = value.get("secret")
@@ -275,7 +275,8 @@ def _environment_value(value: Any) -> str | SecretRef:
         if not re.match(CONFIG_KEY_PATTERN, key):
             raise ValueError(f"secret: expected a Pulumi config key such as apiToken or myproject:apiToken; found {key!r}")
         return SecretRef(secret=key)
-    raise ValueError(f"expected text (quote numbers and booleans) or {{secret: <pulumi config key>}}; found {value!r}")
+    # The loader appends "; found <value>" for scalars.
+    raise ValueError("expected text (quote numbers and booleans) or {secret: <pulumi config key>}")
 
 
 EnvironmentValue = Annotated[str | SecretRef, BeforeValidator(_environment_value)]
