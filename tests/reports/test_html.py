@@ -19,8 +19,11 @@ VOID = {"meta", "br", "link", "img", "input", "hr", "source"}
 class Node:
     tag: str
     attrs: dict[str, str | None]
-    children: list[Node] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
+    items: list[Node | str] = field(default_factory=list)  # child elements and text, in document order
+
+    @property
+    def children(self) -> list[Node]:
+        return [item for item in self.items if isinstance(item, Node)]
 
     def all(self, tag: str | None = None, **attrs: str) -> list[Node]:
         found = []
@@ -35,7 +38,8 @@ class Node:
         return found
 
     def content(self) -> str:
-        return " ".join("".join([*self.text, *(c.content() + " " for c in self.children)]).split())
+        """The element's text as a reader sees it, whitespace collapsed."""
+        return " ".join("".join(item if isinstance(item, str) else f" {item.content()} " for item in self.items).split())
 
 
 class TreeBuilder(HTMLParser):
@@ -48,7 +52,7 @@ class TreeBuilder(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         node = Node(tag, dict(attrs))
         self.tags.append((tag, node.attrs))
-        self.stack[-1].children.append(node)
+        self.stack[-1].items.append(node)
         if tag not in VOID:
             self.stack.append(node)
 
@@ -57,7 +61,7 @@ class TreeBuilder(HTMLParser):
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
-        self.stack[-1].text.append(data)
+        self.stack[-1].items.append(data)
 
 
 def parse(text: str) -> TreeBuilder:
@@ -107,11 +111,28 @@ def test_every_framework_lists_its_controls_with_per_resource_evidence(page: Tre
         section = page.root.one("section", id=f"framework-{prefix}")
         shown = sorted(d.attrs["data-control"] for d in section.all("details"))
         assert shown == expected, prefix
+        summary = [row.all("td")[0].content() for row in section.one("table", **{"class": "control-summary"}).all("tr")[1:]]
+        assert sorted(f"{prefix}:{c}" for c in summary) == expected
     capture = page.root.one("details", **{"data-control": "HIPAA:164.312(b)"})
     assert "open" in capture.attrs  # a failing control is open
-    rows = [r.content() for r in capture.one("table", **{"class": "evidence"}).all("tr")[1:]]
-    assert rows[0].startswith("scoring-api-serving-config scoring-api aws:sagemaker/endpointConfiguration:EndpointConfiguration fail Endpoint configuration")
-    assert rows[1] == "fraud-detector-serving-config fraud-detector aws:sagemaker/endpointConfiguration:EndpointConfiguration pass"
+    assert "2 resources checked: 1 fail, 1 pass." in capture.content()
+    (row,) = [r.content() for r in capture.one("table", **{"class": "evidence"}).all("tr")[1:]]
+    assert row.startswith("scoring-api-serving-config scoring-api aws:sagemaker/endpointConfiguration:EndpointConfiguration fail Endpoint configuration")
+    assert row.endswith("(fix in models/scoring-api.yaml:47 )")  # content() spaces out inline elements
+    link = capture.one("a")
+    assert link.attrs["href"] == "#policy-endpoint-data-capture"
+
+
+def test_evidence_by_policy_lists_every_checked_resource_once(page: TreeBuilder) -> None:
+    report = fixture_report()
+    section = page.root.one("section", id="evidence")
+    assert [d.attrs["id"] for d in section.all("details")] == [f"policy-{p['id']}" for p in sorted(report["policies"], key=lambda p: p["id"])]
+    rows = [r for d in section.all("details") for t in d.all("table") for r in t.all("tr")[1:]]
+    assert len(rows) == len(report["checks"])
+    capture = [r.content() for r in page.root.one("details", id="policy-endpoint-data-capture").one("table").all("tr")[1:]]
+    assert capture[0].startswith("scoring-api-serving-config scoring-api aws:sagemaker/endpointConfiguration:EndpointConfiguration fail")
+    assert capture[1] == "fraud-detector-serving-config fraud-detector aws:sagemaker/endpointConfiguration:EndpointConfiguration pass"
+    assert "Disabled in this environment" in page.root.one("details", id="policy-sns-topic-encryption").content()
 
 
 def test_control_outcomes_cover_waived_unverified_and_disabled(page: TreeBuilder) -> None:

@@ -100,11 +100,23 @@ def _evidence_rows(checks: list[Mapping[str, Any]], by_check: Mapping[tuple[str,
     return rows
 
 
+def _counts(checks: list[Mapping[str, Any]]) -> str:
+    counts = {o: sum(c["outcome"] == o for c in checks) for o in view.OUTCOME_RANK}
+    return ", ".join(f"{n} {o}" for o, n in sorted(counts.items(), key=lambda kv: -view.OUTCOME_RANK[kv[0]]) if n)
+
+
 def _controls(report: Mapping[str, Any]) -> str:
+    """Per framework, per control: its policies and the resources that do not simply pass.
+
+    Passing resources are counted here and listed once per policy under "Evidence by policy"
+    (linked), so the page grows with the number of checks, not checks × controls.
+    """
     by_check = view.messages_by_check(report)
     parts = ['<section id="controls"><h2>Controls by framework</h2>',
-             "<p>Each control lists the policies mapped to it and, per resource each policy checks, the outcome: "
-             "pass, fail (blocks the gate), advisory (reported only), waived, or unverified (a fact was unavailable).</p>"]
+             "<p>Each control lists the policies mapped to it, with the outcome of every resource each policy checks: "
+             "pass, fail (blocks the gate), advisory (reported only), waived, or unverified (a fact was unavailable). "
+             "Resources that do not pass are listed here; every resource, passing ones included, is under "
+             '<a href="#evidence">Evidence by policy</a>.</p>']
     frameworks = view.controls_by_framework(report)
     for prefix, name in view.FRAMEWORKS:
         controls = frameworks.get(prefix, [])
@@ -125,23 +137,56 @@ def _controls(report: Mapping[str, Any]) -> str:
         for c in controls:
             is_open = " open" if c.status == "fail" else ""
             parts.append(
-                f'<details class="control" id="control-{_e(prefix)}-{_e(c.control)}" data-control="{_e(prefix)}:{_e(c.control)}"{is_open}>'
+                f'<details class="control" data-control="{_e(prefix)}:{_e(c.control)}"{is_open}>'
                 f"<summary>{_code(prefix + ':' + c.control)} {_outcome(c.status)}</summary>"
             )
             for policy in c.policies:
-                parts.append(
-                    f"<h4>{_code(policy['id'])} {_e(policy['title'])} "
-                    f"<small>({_e(policy['severity'])}, {_e(policy['enforcement'])}, {_code(policy['path'])})</small></h4>"
-                )
                 checks = c.checks.get(policy["id"])
+                parts.append(
+                    f'<h4><a href="#policy-{_e(policy["id"])}">{_code(policy["id"])}</a> {_e(policy["title"])} '
+                    f"<small>({_e(policy['severity'])}, {_e(policy['enforcement'])})</small></h4>"
+                )
                 if checks is None:
                     parts.append("<p>Disabled in this environment: not evaluated.</p>")
-                elif not checks:
+                    continue
+                if not checks:
                     parts.append("<p>No resource of the types this policy checks is planned.</p>")
-                else:
-                    parts.append(_table(("resource", "model", "type", "outcome", "finding"), _evidence_rows(checks, by_check), "evidence"))
+                    continue
+                parts.append(f'<p class="counts">{_e(len(checks))} resources checked: {_e(_counts(checks))}.</p>')
+                open_items = [check for check in checks if check["outcome"] != "pass"]
+                if open_items:
+                    parts.append(_table(("resource", "model", "type", "outcome", "finding"), _evidence_rows(open_items, by_check), "evidence"))
             parts.append("</details>")
         parts.append("</section>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _evidence(report: Mapping[str, Any]) -> str:
+    """Every check of every enforced policy, once: the per-resource evidence the controls point to."""
+    by_check = view.messages_by_check(report)
+    checks_by_policy: dict[str, list[Mapping[str, Any]]] = {}
+    for check in report["checks"]:
+        checks_by_policy.setdefault(check["policy_id"], []).append(check)
+    parts = ['<section id="evidence"><h2>Evidence by policy</h2>']
+    for policy in sorted(report["policies"], key=lambda p: p["id"]):
+        checks = checks_by_policy.get(policy["id"], [])
+        status = "not evaluated" if policy["enforcement"] == "disabled" else (view.worst(c["outcome"] for c in checks) or "not evaluated")
+        parts.append(
+            f'<details class="policy" id="policy-{_e(policy["id"])}" data-policy="{_e(policy["id"])}">'
+            f"<summary>{_code(policy['id'])} {_e(policy['title'])} {_outcome(status)}</summary>"
+            f"<p>{_e(policy['description'])}</p>"
+            f"<p>Severity {_e(policy['severity'])}, {_e(policy['enforcement'])} here, "
+            f"{'waivable' if policy['waivable'] else 'not waivable'}; {_code(policy['path'])}; controls "
+            f"{', '.join(_code(c) for c in policy['controls'])}.</p>"
+        )
+        if policy["enforcement"] == "disabled":
+            parts.append("<p>Disabled in this environment: not evaluated.</p>")
+        elif checks:
+            parts.append(_table(("resource", "model", "type", "outcome", "finding"), _evidence_rows(checks, by_check), "evidence"))
+        else:
+            parts.append("<p>No resource of the types this policy checks is planned.</p>")
+        parts.append("</details>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -228,7 +273,9 @@ def _resources(report: Mapping[str, Any]) -> str:
 
 def render_html(report: Mapping[str, Any]) -> str:
     title = f"Policy report: stack {report['stack']}: {view.decision_words(report)}"
-    body = "".join([_header(report), _findings(report), _controls(report), _waivers(report), _changes(report), _resources(report)])
+    body = "".join(
+        [_header(report), _findings(report), _controls(report), _waivers(report), _changes(report), _evidence(report), _resources(report)]
+    )
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
