@@ -100,3 +100,19 @@ def test_a_clean_pass_is_two_lines_and_the_controls() -> None:
 
 def test_same_report_same_bytes() -> None:
     assert render_markdown(fixture_report()) == render_markdown(fixture_report())
+
+
+def test_a_huge_report_still_fits_in_one_comment() -> None:
+    from mlops.reports.markdown import MAX_CHARS
+
+    report = fixture_report()
+    blocking, advisory = report["violations"][0], report["violations"][3]
+    long = " because" * 40
+    report["violations"] = [
+        {**copy.deepcopy(v), "resource": f"{v['resource']}-{i:04d}", "message": v["message"] + long}
+        for v in (blocking, advisory) for i in range(400)
+    ]
+    text = render_markdown(report)
+    assert len(text) <= MAX_CHARS
+    assert "### Failed mandatory controls (400)" in text and "### Advisories (400)" in text
+    assert "more in policy-report.html and policy-report.json." in text

@@ -227,7 +227,8 @@ def build_report(
         spec_files=[s.source for s in plan.specs],
         stack_file=locator.stack_path,
         plan_bytes=plan_bytes,
-        exclude=[plan_path.parent.parent],
+        # The reports the tool writes are not changes to what was gated.
+        exclude=[plan_path.parent.parent, project_dir / "reports"],
         now=now,
         environ=environ,
     )

@@ -18,6 +18,9 @@ FOLD_AFTER = 5
 FOLD_FAILED = 10
 # At most this many rows per table; the rest are counted and left to the HTML/JSON reports.
 MAX_ROWS = 50
+# Code hosts cap a comment (GitHub: 65,536 characters); tables shrink until the comment fits.
+MAX_CHARS = 60_000
+ROW_CAPS = (MAX_ROWS, 20, 10, 5)
 
 
 def marker(stack: str) -> str:
@@ -46,12 +49,12 @@ def code(text: Any) -> str:
     return f"`{value}`"
 
 
-def table(headers: Sequence[str], rows: list[list[str]], *, fold_after: int, summary: str) -> list[str]:
-    shown = rows[:MAX_ROWS]
+def table(headers: Sequence[str], rows: list[list[str]], *, fold_after: int, summary: str, max_rows: int = MAX_ROWS) -> list[str]:
+    shown = rows[:max_rows]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join("---" for _ in headers) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in shown]
-    if len(rows) > MAX_ROWS:
-        lines += ["", f"… and {len(rows) - MAX_ROWS} more in policy-report.html and policy-report.json."]
+    if len(rows) > max_rows:
+        lines += ["", f"… and {len(rows) - max_rows} more in policy-report.html and policy-report.json."]
     if len(rows) <= fold_after:
         return lines
     return ["<details>", f"<summary>{cell(summary)}</summary>", "", *lines, "", "</details>"]
@@ -79,6 +82,15 @@ def _section(title: str, count: int, body: list[str]) -> list[str]:
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
+    """The comment, with as many table rows as fit under MAX_CHARS."""
+    for cap in ROW_CAPS:
+        text = _render(report, cap)
+        if len(text) <= MAX_CHARS:
+            break
+    return text
+
+
+def _render(report: Mapping[str, Any], cap: int) -> str:
     meta = report["metadata"]
     lines = [
         marker(report["stack"]),
@@ -93,13 +105,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if failed:
         lines += _section(
             "Failed mandatory controls", len(failed),
-            table(FINDING_HEADERS, _finding_rows(failed), fold_after=FOLD_FAILED, summary=f"{len(failed)} blocking findings"),
+            table(FINDING_HEADERS, _finding_rows(failed), fold_after=FOLD_FAILED, summary=f"{len(failed)} blocking findings", max_rows=cap),
         )
     advisory = view.findings_with(report, "advisory")
     if advisory:
         lines += _section(
             "Advisories", len(advisory),
-            table(FINDING_HEADERS, _finding_rows(advisory), fold_after=FOLD_AFTER, summary=f"{len(advisory)} advisory findings"),
+            table(FINDING_HEADERS, _finding_rows(advisory), fold_after=FOLD_AFTER, summary=f"{len(advisory)} advisory findings", max_rows=cap),
         )
     unverified = view.findings_with(report, "unverified")
     if unverified:
@@ -107,7 +119,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines += _section(
             "Unverified controls", len(unverified),
             [note, "", *table(FINDING_HEADERS, _finding_rows(unverified), fold_after=FOLD_AFTER,
-                              summary=f"{len(unverified)} unverified findings")],
+                              summary=f"{len(unverified)} unverified findings", max_rows=cap)],
         )
     if report["waivers_applied"]:
         rows = [
@@ -116,7 +128,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             for w in report["waivers_applied"]
         ]
         headers = ("policy", "scope", "approver", "expires", "reason", "findings waived")
-        lines += _section("Waivers in effect", len(rows), table(headers, rows, fold_after=FOLD_AFTER, summary=f"{len(rows)} waivers"))
+        lines += _section("Waivers in effect", len(rows), table(headers, rows, fold_after=FOLD_AFTER, summary=f"{len(rows)} waivers", max_rows=cap))
     if report["waivers_expired"]:
         rows = [
             [code(w["policy_id"]), cell(view.waiver_scope(w)), cell(w["approver"]), cell(w["expires"]), cell(w["reason"]),
@@ -125,13 +137,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         ]
         headers = ("policy", "scope", "approver", "expired", "reason", "findings it would cover")
         note = "Expired waivers no longer apply; renew them in policies/waivers.yaml or fix the findings."
-        lines += _section("Expired waivers", len(rows), [note, "", *table(headers, rows, fold_after=FOLD_AFTER, summary=f"{len(rows)} expired waivers")])
-    lines += _changes(report.get("changes"))
+        lines += _section("Expired waivers", len(rows), [note, "", *table(headers, rows, fold_after=FOLD_AFTER, summary=f"{len(rows)} expired waivers", max_rows=cap)])
+    lines += _changes(report.get("changes"), cap)
     lines += _controls(report)
     return "\n".join(lines) + "\n"
 
 
-def _changes(changes: Mapping[str, Any] | None) -> list[str]:
+def _changes(changes: Mapping[str, Any] | None, cap: int) -> list[str]:
     if not changes:
         return []
     s = changes["summary"]
@@ -153,7 +165,7 @@ def _changes(changes: Mapping[str, Any] | None) -> list[str]:
         for c in changes["resources"]
     ]
     if rows:
-        out += ["", *table(("change", "resource", "model", "why"), rows, fold_after=0, summary=f"{total} changed resources")]
+        out += ["", *table(("change", "resource", "model", "why"), rows, fold_after=0, summary=f"{total} changed resources", max_rows=cap)]
     return out
 
 
