@@ -210,3 +210,22 @@ def test_secret_refs_are_checked_with_file_and_line(tmp_path: Path, value: str, 
     with pytest.raises(InputError) as e:
         load_spec(spec, "dev")
     assert e.value.problems == [f"{spec}:{line}: serving.environment.ROUTING_API_TOKEN: {detail}"]
+
+
+def test_secret_refs_are_checked_against_the_stack_file_without_running_the_program(project: Path) -> None:
+    from mlops.specs.loader import load_specs, secret_ref_problems
+
+    specs = load_specs(project / "models", "dev", "acme")
+    config = load_stack_settings(project, "dev")[1]
+    assert secret_ref_problems(specs, config, project="mlops-platform", stack="dev", environment="dev") == []
+    spec = project / "models" / "ticket-router.yaml"
+    line = next(i for i, l in enumerate(spec.read_text().splitlines(), 1) if "ROUTING_API_TOKEN" in l)
+    fix = "set it with `pulumi config set --secret ticketRouterApiToken <value> --stack dev`"
+    del config["mlops-platform:ticketRouterApiToken"]
+    assert secret_ref_problems(specs, config, project="mlops-platform", stack="dev", environment="dev") == [
+        f"{spec}:{line}: serving.environment.ROUTING_API_TOKEN: secret config key 'mlops-platform:ticketRouterApiToken' "
+        f"is not set in Pulumi.dev.yaml; {fix}"
+    ]
+    config["mlops-platform:ticketRouterApiToken"] = "plain"
+    (problem,) = secret_ref_problems(specs, config, project="mlops-platform", stack="dev", environment="dev")
+    assert "'mlops-platform:ticketRouterApiToken' holds a plain value, readable in Pulumi.dev.yaml;" in problem

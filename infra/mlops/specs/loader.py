@@ -315,6 +315,29 @@ def secure_value(value: Any) -> str | None:
     return None
 
 
+def secret_ref_problems(
+    specs: Iterable[LoadedSpec], config: Mapping[str, Any], *, project: str, stack: str, environment: str
+) -> list[str]:
+    """`file:line: field: problem` for every `serving.environment` SecretRef that the stack's config
+    does not hold as a secret (missing, or stored in plain text), checked without running the program."""
+    problems = []
+    for item in specs:
+        refs = item.spec.serving.secret_environment
+        source = read_yaml(item.source) if refs else None
+        for variable, key in sorted(refs.items()):
+            full = key if ":" in key else f"{project}:{key}"
+            value = config.get(full)
+            if secure_value(value) is not None:
+                continue
+            line = source.line_of(("serving", "environment", variable), ("environments", environment)) if source else None
+            state = "is not set" if value is None else "holds a plain value, readable"
+            problems.append(
+                f"{item.source}:{line or 1}: serving.environment.{variable}: secret config key '{full}' {state} in "
+                f"Pulumi.{stack}.yaml; set it with `pulumi config set --secret {key} <value> --stack {stack}`"
+            )
+    return problems
+
+
 def stack_config_from_values(stack: str, config: Mapping[str, Any], source: SourceFile | None = None) -> StackConfig:
     """Build a StackConfig from namespaced Pulumi config values (`mlops:environment`, `aws:region`)."""
     where = str(source.path) if source else f"stack '{stack}' config"
