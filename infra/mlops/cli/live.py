@@ -30,7 +30,9 @@ def promote(
     reason: Annotated[str, typer.Option("--reason", help="Why: recorded in the approval description and the audit ledger.")],
     version: Annotated[int | None, typer.Option("--version", help="Model package version in the model's own group.")] = None,
     package_arn: Annotated[str | None, typer.Option("--package-arn", help="The model package by ARN instead of --version.")] = None,
-    stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack to gate (default: the one stack of that environment).")] = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help="Stack to gate (default: the one stack of that environment).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and show what would change; change nothing.")] = False,
     project_dir: ProjectDir = Path("."),
     reports_dir: ReportsDir = None,
@@ -61,7 +63,8 @@ def _print_promotion(p: Promotion) -> None:
     out.print(f"{heading} {p.model} model package version {facts['version']} to {p.environment} (stack {p.stack})")
     out.print(f"  package: {facts['arn']}")
     out.print(f"  metric: {metric['name']} {metric['value']:g} {sign} {metric['threshold']:g} (from {metric['source']})")
-    out.print(f"  gate: {p.gate.decision if p.gate else 'not run'} with the package pinned" + (f" ({p.gate_report})" if p.gate_report else ""))
+    report = f" ({p.gate_report})" if p.gate_report else ""
+    out.print(f"  gate: {p.gate.decision if p.gate else 'not run'} with the package pinned{report}")
     for note in p.notes:
         out.print(f"  {note}")
     verb = "would set" if p.dry_run else "set"
@@ -70,7 +73,8 @@ def _print_promotion(p: Promotion) -> None:
     else:
         out.print("  registry: already Approved, left as it is")
     if p.changes_spec:
-        out.print(f"  spec: {verb} environments.{p.environment}.registry.pinned_version = {facts['version']} in {p.spec_path} (was {p.previous_pin})")
+        key = f"environments.{p.environment}.registry.pinned_version"
+        out.print(f"  spec: {verb} {key} = {facts['version']} in {p.spec_path} (was {p.previous_pin})")
         out.print(p.spec_diff(), markup=False, end="")
     if p.ledger_entry:
         out.print(f"  audit ledger: promotion entry {p.ledger_entry['seq']} ({p.ledger_entry['hash'][:12]}) appended")
@@ -139,7 +143,8 @@ _STATUS_STYLE = {"in-sync": "green", "drifted": "bold red", "missing": "bold red
 def _print_drift(report: DriftReport) -> None:
     """A status table per resource, then every difference and reason as whole lines (never cut in CI logs)."""
     where = report.endpoint_url or "AWS"
-    table = Table(title=f"Stack {report.stack} ({report.environment}) against {where}, {report.region}, account {report.account}", title_justify="left")
+    title = f"Stack {report.stack} ({report.environment}) against {where}, {report.region}, account {report.account}"
+    table = Table(title=title, title_justify="left")
     table.add_column("resource", overflow="fold")
     table.add_column("type")
     table.add_column("status")

@@ -62,7 +62,9 @@ def pulumi_command(executable: str, stack: str, *, yes: bool) -> list[str]:
     return [executable, "up", "--stack", stack, "--policy-pack", "policies", *(["--yes"] if yes else [])]
 
 
-def gate_for_deploy(project_dir: Path, stack: str, reports_dir: Path, session: boto3.Session | None = None) -> tuple[Plan, Path, GateOutcome]:
+def gate_for_deploy(
+    project_dir: Path, stack: str, reports_dir: Path, session: boto3.Session | None = None
+) -> tuple[Plan, Path, GateOutcome]:
     """Plan offline, fetch registry facts live and gate with `require_verified`; nothing deploys here."""
     plan = build_plan(project_dir, stack)
     plan_path = write_plan(plan, reports_dir)

@@ -88,7 +88,10 @@ def stack_for_environment(project_dir: Path, environment: str) -> str:
             matches.append(name)
     if len(matches) != 1:
         found = ", ".join(matches) or "none"
-        raise InputError(f"{project_dir}: --to {environment}: {len(matches)} stacks have environment {environment} ({found}); name one with --stack")
+        raise InputError(
+            f"{project_dir}: --to {environment}: {len(matches)} stacks have environment {environment} ({found}); "
+            "name one with --stack"
+        )
     return matches[0]
 
 
@@ -112,7 +115,10 @@ def promote(
     if version is not None and version < 1:
         raise InputError(f"--version: model package versions start at 1; found {version}")
     if package_arn is not None and not PACKAGE_ARN.match(package_arn):
-        raise InputError(f"--package-arn: expected a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); found {package_arn!r}")
+        raise InputError(
+            "--package-arn: expected a versioned model package ARN "
+            f"(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); found {package_arn!r}"
+        )
     if not reason.strip():
         raise InputError("--reason: say why this package is promoted; it goes into the approval and the audit ledger")
     stack = stack or stack_for_environment(project_dir, environment)
@@ -144,7 +150,9 @@ def promote(
         spec_after=after,
         previous_pin=loaded.spec.registry.pinned_version,
         approval_before=facts["approval_status"],
-        approval_description=f"Promoted to {environment} by {actor}: {reason.strip()}" if facts["approval_status"] != APPROVED else None,
+        approval_description=(
+            f"Promoted to {environment} by {actor}: {reason.strip()}" if facts["approval_status"] != APPROVED else None
+        ),
         metric={
             "name": evaluation.metric,
             "value": facts["metrics"][evaluation.metric],

@@ -21,7 +21,7 @@ from ..specs.loader import LoadedSpec
 from ..specs.model import Comparison, Evaluation
 from ..specs.names import resource_name
 from ..specs.stack import StackConfig
-from .aws import AwsContext, LiveFactsError, call, live_context
+from .aws import AwsContext, call, live_context
 
 # What describe/list answer when a package or group does not exist (ValidationException on AWS and moto).
 NOT_FOUND_CODES = ("ValidationException", "ResourceNotFound", "ResourceNotFoundException")
@@ -241,8 +241,3 @@ def metric_problem(evaluation: Evaluation, facts: dict[str, Any]) -> str | None:
         )
     return None
 
-
-def require_live(facts: dict[str, Any]) -> None:
-    """Guard for commands that decide with facts: anything but live facts fails closed."""
-    if facts.get("source") != "live":
-        raise LiveFactsError(f"model registry facts are unavailable ({facts.get('reason', 'no reason given')}); the gate cannot decide")

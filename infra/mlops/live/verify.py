@@ -50,6 +50,75 @@ SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
 BUCKET = "aws:s3/bucket:Bucket"
 CHECKED_TYPES = (ENDPOINT, ENDPOINT_CONFIG, MODEL, KEY, ALARM, SCALING_TARGET, SCALING_POLICY, SCHEDULE)
 
+# What is compared, per type: (planned input path, path in the API's answer, how to compare).
+# "exact" equality, "number" numeric equality, "set" same members, "name" equal or Pulumi's auto-name.
+Fields = tuple[tuple[str, str, str], ...]
+VARIANT_FIELDS: Fields = (
+    ("instanceType", "InstanceType", "exact"),
+    ("initialInstanceCount", "InitialInstanceCount", "number"),
+    ("modelName", "ModelName", "name"),
+    ("serverlessConfig.memorySizeInMb", "ServerlessConfig.MemorySizeInMB", "number"),
+    ("serverlessConfig.maxConcurrency", "ServerlessConfig.MaxConcurrency", "number"),
+)
+ENDPOINT_CONFIG_FIELDS: Fields = (
+    ("kmsKeyArn", "KmsKeyId", "exact"),
+    ("dataCaptureConfig.enableCapture", "DataCaptureConfig.EnableCapture", "exact"),
+    ("dataCaptureConfig.initialSamplingPercentage", "DataCaptureConfig.InitialSamplingPercentage", "number"),
+    ("dataCaptureConfig.destinationS3Uri", "DataCaptureConfig.DestinationS3Uri", "exact"),
+    ("dataCaptureConfig.kmsKeyId", "DataCaptureConfig.KmsKeyId", "exact"),
+    ("asyncInferenceConfig.outputConfig.s3OutputPath", "AsyncInferenceConfig.OutputConfig.S3OutputPath", "exact"),
+    ("asyncInferenceConfig.outputConfig.kmsKeyId", "AsyncInferenceConfig.OutputConfig.KmsKeyId", "exact"),
+    (
+        "asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance",
+        "AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance",
+        "number",
+    ),
+)
+MODEL_FIELDS: Fields = (
+    ("primaryContainer.modelPackageName", "PrimaryContainer.ModelPackageName", "exact"),
+    ("primaryContainer.image", "PrimaryContainer.Image", "exact"),
+    ("primaryContainer.modelDataUrl", "PrimaryContainer.ModelDataUrl", "exact"),
+    ("vpcConfig.subnets", "VpcConfig.Subnets", "set"),
+    ("vpcConfig.securityGroupIds", "VpcConfig.SecurityGroupIds", "set"),
+)
+ALARM_FIELDS: Fields = (
+    ("metricName", "MetricName", "exact"),
+    ("namespace", "Namespace", "exact"),
+    ("statistic", "Statistic", "exact"),
+    ("extendedStatistic", "ExtendedStatistic", "exact"),
+    ("threshold", "Threshold", "number"),
+    ("comparisonOperator", "ComparisonOperator", "exact"),
+    ("evaluationPeriods", "EvaluationPeriods", "number"),
+    ("period", "Period", "number"),
+    ("datapointsToAlarm", "DatapointsToAlarm", "number"),
+    ("treatMissingData", "TreatMissingData", "exact"),
+    ("actionsEnabled", "ActionsEnabled", "exact"),
+    ("alarmActions", "AlarmActions", "set"),
+    ("okActions", "OKActions", "set"),
+)
+SCALING_TARGET_FIELDS: Fields = (("minCapacity", "MinCapacity", "number"), ("maxCapacity", "MaxCapacity", "number"))
+SCALING_POLICY_FIELDS: Fields = (
+    ("policyType", "PolicyType", "exact"),
+    *(
+        (f"targetTrackingScalingPolicyConfiguration.{planned}", f"TargetTrackingScalingPolicyConfiguration.{deployed}", kind)
+        for planned, deployed, kind in (
+            ("targetValue", "TargetValue", "number"),
+            ("scaleInCooldown", "ScaleInCooldown", "number"),
+            ("scaleOutCooldown", "ScaleOutCooldown", "number"),
+            ("predefinedMetricSpecification.predefinedMetricType", "PredefinedMetricSpecification.PredefinedMetricType", "exact"),
+        )
+    ),
+)
+SCHEDULE_FIELDS: Fields = (
+    ("monitoringScheduleConfig.monitoringType", "MonitoringScheduleConfig.MonitoringType", "exact"),
+    ("monitoringScheduleConfig.monitoringJobDefinitionName", "MonitoringScheduleConfig.MonitoringJobDefinitionName", "exact"),
+    (
+        "monitoringScheduleConfig.scheduleConfig.scheduleExpression",
+        "MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression",
+        "exact",
+    ),
+)
+
 
 @dataclass
 class Difference:
@@ -162,7 +231,10 @@ class Resolver:
                 self.failures[stand_in] = f"no KMS key behind alias {alias}"
 
     def _resolve_buckets(self, resources: list[dict[str, Any]]) -> None:
-        prefixes = [r["inputs"]["bucketPrefix"] for r in resources if r["type"] == BUCKET and r["inputs"].get("bucketPrefix") and not r["inputs"].get("bucket")]
+        prefixes = [
+            r["inputs"]["bucketPrefix"] for r in resources
+            if r["type"] == BUCKET and r["inputs"].get("bucketPrefix") and not r["inputs"].get("bucket")
+        ]
         if not prefixes:
             return
         listed = call(self.ctx, "s3", "list_buckets", doing="listing S3 buckets") or {}
@@ -196,7 +268,8 @@ def verify_plan(plan: Plan, session: boto3.Session | None = None) -> DriftReport
     account = ctx.identity()[0]
     resources = [r for r in plan.resources if r.get("custom", True)]
     checker = _Checker(ctx, Resolver(ctx, resources), resources)
-    checks = [checker.check(r) for r in sorted(resources, key=lambda r: (r["model"] or "", r["type"], r["name"])) if r["type"] in CHECKED_TYPES]
+    ordered = sorted((r for r in resources if r["type"] in CHECKED_TYPES), key=lambda r: (r["model"] or "", r["type"], r["name"]))
+    checks = [checker.check(r) for r in ordered]
     return DriftReport(
         stack=plan.stack.stack,
         environment=plan.stack.environment,
@@ -280,6 +353,12 @@ class _Checker:
         if not equal:
             result.differences.append(Difference(label, planned, deployed))
 
+    def compare_fields(
+        self, result: ResourceCheck, planned: dict[str, Any], deployed: dict[str, Any], fields: Fields, prefix: str = ""
+    ) -> None:
+        for planned_path, deployed_path, kind in fields:
+            self.compare(result, prefix + planned_path, _get(planned, planned_path), _get(deployed, deployed_path), kind=kind)
+
     def missing(self, result: ResourceCheck, what: str) -> None:
         result.status, result.reason = MISSING, what
 
@@ -293,8 +372,10 @@ class _Checker:
 
     def endpoint_config(self, name: str) -> dict[str, Any] | None:
         if name not in self._configs:
-            self._configs[name] = call(self.ctx, "sagemaker", "describe_endpoint_config", doing=f"describing endpoint configuration {name}",
-                                       absent=NOT_FOUND, EndpointConfigName=name)
+            self._configs[name] = call(
+                self.ctx, "sagemaker", "describe_endpoint_config", doing=f"describing endpoint configuration {name}",
+                absent=NOT_FOUND, EndpointConfigName=name,
+            )
         return self._configs[name]
 
     def _endpoint(self, resource: dict[str, Any], result: ResourceCheck) -> None:
@@ -303,7 +384,8 @@ class _Checker:
         if deployed is None:
             return self.missing(result, f"no endpoint named {name}")
         self.compare(result, "status", "InService", deployed.get("EndpointStatus"))
-        self.compare(result, "endpointConfigName", resource["inputs"].get("endpointConfigName"), deployed.get("EndpointConfigName"), kind="name")
+        planned_config = resource["inputs"].get("endpointConfigName")
+        self.compare(result, "endpointConfigName", planned_config, deployed.get("EndpointConfigName"), kind="name")
 
     def _served_config(self, resource: dict[str, Any], result: ResourceCheck) -> dict[str, Any] | None:
         """The deployed configuration the planned endpoint serves, found through that endpoint."""
@@ -331,36 +413,15 @@ class _Checker:
         if deployed is None:
             return
         inputs = resource["inputs"]
-        self.compare(result, "kmsKeyArn", inputs.get("kmsKeyArn"), deployed.get("KmsKeyId"))
         variants = {v.get("VariantName"): v for v in deployed.get("ProductionVariants", [])}
         for variant in inputs.get("productionVariants", []):
             label = f"productionVariants[{variant.get('variantName')}]"
             live = variants.get(variant.get("variantName"))
             if live is None:
                 result.differences.append(Difference(label, "present", None))
-                continue
-            self.compare(result, f"{label}.instanceType", variant.get("instanceType"), live.get("InstanceType"))
-            self.compare(result, f"{label}.initialInstanceCount", variant.get("initialInstanceCount"), live.get("InitialInstanceCount"), kind="number")
-            self.compare(result, f"{label}.modelName", variant.get("modelName"), live.get("ModelName"), kind="name")
-            serverless = variant.get("serverlessConfig") or {}
-            live_serverless = live.get("ServerlessConfig") or {}
-            self.compare(result, f"{label}.serverlessConfig.memorySizeInMb", serverless.get("memorySizeInMb"), live_serverless.get("MemorySizeInMB"), kind="number")
-            self.compare(result, f"{label}.serverlessConfig.maxConcurrency", serverless.get("maxConcurrency"), live_serverless.get("MaxConcurrency"), kind="number")
-        capture = inputs.get("dataCaptureConfig") or {}
-        live_capture = deployed.get("DataCaptureConfig") or {}
-        self.compare(result, "dataCaptureConfig.enableCapture", capture.get("enableCapture"), live_capture.get("EnableCapture"))
-        self.compare(result, "dataCaptureConfig.initialSamplingPercentage", capture.get("initialSamplingPercentage"), live_capture.get("InitialSamplingPercentage"), kind="number")
-        self.compare(result, "dataCaptureConfig.destinationS3Uri", capture.get("destinationS3Uri"), live_capture.get("DestinationS3Uri"))
-        self.compare(result, "dataCaptureConfig.kmsKeyId", capture.get("kmsKeyId"), live_capture.get("KmsKeyId"))
-        output = _get(inputs, "asyncInferenceConfig.outputConfig") or {}
-        live_output = _get(deployed, "AsyncInferenceConfig.OutputConfig") or {}
-        self.compare(result, "asyncInferenceConfig.outputConfig.s3OutputPath", output.get("s3OutputPath"), live_output.get("S3OutputPath"))
-        self.compare(result, "asyncInferenceConfig.outputConfig.kmsKeyId", output.get("kmsKeyId"), live_output.get("KmsKeyId"))
-        self.compare(
-            result, "asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance",
-            _get(inputs, "asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance"),
-            _get(deployed, "AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance"), kind="number",
-        )
+            else:
+                self.compare_fields(result, variant, live, VARIANT_FIELDS, prefix=f"{label}.")
+        self.compare_fields(result, inputs, deployed, ENDPOINT_CONFIG_FIELDS)
 
     def _model(self, resource: dict[str, Any], result: ResourceCheck) -> None:
         planned = planned_name(resource)
@@ -373,24 +434,20 @@ class _Checker:
         config = self._served_config(configs[0], holder)
         if config is None:
             # The configuration's own row reports that; the model cannot be found by name without it.
-            result.status, result.reason = NOT_CHECKABLE, f"found only through its endpoint configuration, which is not as planned: {holder.reason}"
+            result.status = NOT_CHECKABLE
+            result.reason = f"found only through its endpoint configuration, which is not as planned: {holder.reason}"
             return
-        deployed_name = next((v.get("ModelName") for v in config.get("ProductionVariants", []) if same_name(planned, v.get("ModelName"))), None)
+        served = [v.get("ModelName") for v in config.get("ProductionVariants", [])]
+        deployed_name = next((name for name in served if same_name(planned, name)), None)
         if deployed_name is None:
             return self.missing(result, f"endpoint configuration {holder.physical_name} serves no model named {planned}")
         result.physical_name = deployed_name
-        deployed = call(self.ctx, "sagemaker", "describe_model", doing=f"describing model {deployed_name}", absent=NOT_FOUND, ModelName=deployed_name)
+        deployed = call(
+            self.ctx, "sagemaker", "describe_model", doing=f"describing model {deployed_name}", absent=NOT_FOUND, ModelName=deployed_name
+        )
         if deployed is None:
             return self.missing(result, f"no model named {deployed_name}")
-        container = resource["inputs"].get("primaryContainer") or {}
-        live_container = deployed.get("PrimaryContainer") or {}
-        self.compare(result, "primaryContainer.modelPackageName", container.get("modelPackageName"), live_container.get("ModelPackageName"))
-        self.compare(result, "primaryContainer.image", container.get("image"), live_container.get("Image"))
-        self.compare(result, "primaryContainer.modelDataUrl", container.get("modelDataUrl"), live_container.get("ModelDataUrl"))
-        vpc = resource["inputs"].get("vpcConfig") or {}
-        live_vpc = deployed.get("VpcConfig") or {}
-        self.compare(result, "vpcConfig.subnets", vpc.get("subnets"), live_vpc.get("Subnets"), kind="set")
-        self.compare(result, "vpcConfig.securityGroupIds", vpc.get("securityGroupIds"), live_vpc.get("SecurityGroupIds"), kind="set")
+        self.compare_fields(result, resource["inputs"], deployed, MODEL_FIELDS)
 
     # --- KMS, alarms, scaling, monitoring -----------------------------------------------------
 
@@ -407,7 +464,9 @@ class _Checker:
         self.compare(result, "description", resource["inputs"].get("description"), found.get("Description"))
         rotation = resource["inputs"].get("enableKeyRotation")
         if rotation is not None:
-            status = call(self.ctx, "kms", "get_key_rotation_status", doing=f"reading rotation of KMS key {found['KeyId']}", KeyId=found["KeyId"]) or {}
+            status = call(
+                self.ctx, "kms", "get_key_rotation_status", doing=f"reading rotation of KMS key {found['KeyId']}", KeyId=found["KeyId"]
+            ) or {}
             self.compare(result, "enableKeyRotation", rotation, status.get("KeyRotationEnabled"))
 
     def _alarm(self, resource: dict[str, Any], result: ResourceCheck) -> None:
@@ -417,15 +476,7 @@ class _Checker:
         if not alarms:
             return self.missing(result, f"no CloudWatch alarm named {name}")
         live, inputs = alarms[0], resource["inputs"]
-        for planned_key, live_key, kind in (
-            ("metricName", "MetricName", "exact"), ("namespace", "Namespace", "exact"), ("statistic", "Statistic", "exact"),
-            ("extendedStatistic", "ExtendedStatistic", "exact"), ("threshold", "Threshold", "number"),
-            ("comparisonOperator", "ComparisonOperator", "exact"), ("evaluationPeriods", "EvaluationPeriods", "number"),
-            ("period", "Period", "number"), ("datapointsToAlarm", "DatapointsToAlarm", "number"),
-            ("treatMissingData", "TreatMissingData", "exact"), ("actionsEnabled", "ActionsEnabled", "exact"),
-            ("alarmActions", "AlarmActions", "set"), ("okActions", "OKActions", "set"),
-        ):
-            self.compare(result, planned_key, inputs.get(planned_key), live.get(live_key), kind=kind)
+        self.compare_fields(result, inputs, live, ALARM_FIELDS)
         dimensions = inputs.get("dimensions")
         if isinstance(dimensions, dict):
             live_dimensions = {d["Name"]: d["Value"] for d in live.get("Dimensions", [])}
@@ -436,36 +487,28 @@ class _Checker:
         resource_id = result.physical_name = inputs.get("resourceId")
         answer = call(
             self.ctx, "application-autoscaling", "describe_scalable_targets", doing=f"describing scalable target {resource_id}",
-            ServiceNamespace=inputs.get("serviceNamespace"), ResourceIds=[resource_id], ScalableDimension=inputs.get("scalableDimension"),
+            ServiceNamespace=inputs.get("serviceNamespace"), ResourceIds=[resource_id],
+            ScalableDimension=inputs.get("scalableDimension"),
         ) or {}
         targets = answer.get("ScalableTargets", [])
         if not targets:
             return self.missing(result, f"no scalable target {resource_id} ({inputs.get('scalableDimension')})")
-        self.compare(result, "minCapacity", inputs.get("minCapacity"), targets[0].get("MinCapacity"), kind="number")
-        self.compare(result, "maxCapacity", inputs.get("maxCapacity"), targets[0].get("MaxCapacity"), kind="number")
+        self.compare_fields(result, inputs, targets[0], SCALING_TARGET_FIELDS)
 
     def _scaling_policy(self, resource: dict[str, Any], result: ResourceCheck) -> None:
         inputs = resource["inputs"]
         planned = planned_name(resource)
         answer = call(
-            self.ctx, "application-autoscaling", "describe_scaling_policies", doing=f"describing scaling policies of {inputs.get('resourceId')}",
-            ServiceNamespace=inputs.get("serviceNamespace"), ResourceId=inputs.get("resourceId"), ScalableDimension=inputs.get("scalableDimension"),
+            self.ctx, "application-autoscaling", "describe_scaling_policies",
+            doing=f"describing scaling policies of {inputs.get('resourceId')}",
+            ServiceNamespace=inputs.get("serviceNamespace"), ResourceId=inputs.get("resourceId"),
+            ScalableDimension=inputs.get("scalableDimension"),
         ) or {}
         live = next((p for p in answer.get("ScalingPolicies", []) if same_name(planned, p.get("PolicyName"))), None)
         if live is None:
             return self.missing(result, f"no scaling policy named {planned} on {inputs.get('resourceId')}")
         result.physical_name = live["PolicyName"]
-        self.compare(result, "policyType", inputs.get("policyType"), live.get("PolicyType"))
-        tracking = inputs.get("targetTrackingScalingPolicyConfiguration") or {}
-        live_tracking = live.get("TargetTrackingScalingPolicyConfiguration") or {}
-        self.compare(result, "targetTrackingScalingPolicyConfiguration.targetValue", tracking.get("targetValue"), live_tracking.get("TargetValue"), kind="number")
-        self.compare(result, "targetTrackingScalingPolicyConfiguration.scaleInCooldown", tracking.get("scaleInCooldown"), live_tracking.get("ScaleInCooldown"), kind="number")
-        self.compare(result, "targetTrackingScalingPolicyConfiguration.scaleOutCooldown", tracking.get("scaleOutCooldown"), live_tracking.get("ScaleOutCooldown"), kind="number")
-        self.compare(
-            result, "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType",
-            _get(tracking, "predefinedMetricSpecification.predefinedMetricType"),
-            _get(live_tracking, "PredefinedMetricSpecification.PredefinedMetricType"),
-        )
+        self.compare_fields(result, inputs, live, SCALING_POLICY_FIELDS)
 
     def _schedule(self, resource: dict[str, Any], result: ResourceCheck) -> None:
         name = result.physical_name = planned_name(resource)
@@ -473,12 +516,5 @@ class _Checker:
                         absent=NOT_FOUND, unanswered_ok=True, MonitoringScheduleName=name)
         if deployed is None:
             return self.missing(result, f"no monitoring schedule named {name}")
-        config = resource["inputs"].get("monitoringScheduleConfig") or {}
-        live = deployed.get("MonitoringScheduleConfig") or {}
         self.compare(result, "status", "Scheduled", deployed.get("MonitoringScheduleStatus"))
-        self.compare(result, "monitoringScheduleConfig.monitoringType", config.get("monitoringType"), deployed.get("MonitoringType") or live.get("MonitoringType"))
-        self.compare(result, "monitoringScheduleConfig.monitoringJobDefinitionName", config.get("monitoringJobDefinitionName"), live.get("MonitoringJobDefinitionName"))
-        self.compare(
-            result, "monitoringScheduleConfig.scheduleConfig.scheduleExpression",
-            _get(config, "scheduleConfig.scheduleExpression"), _get(live, "ScheduleConfig.ScheduleExpression"),
-        )
+        self.compare_fields(result, resource["inputs"], deployed, SCHEDULE_FIELDS)
