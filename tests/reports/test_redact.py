@@ -229,3 +229,15 @@ def test_secret_refs_are_checked_against_the_stack_file_without_running_the_prog
     config["mlops-platform:ticketRouterApiToken"] = "plain"
     (problem,) = secret_ref_problems(specs, config, project="mlops-platform", stack="dev", environment="dev")
     assert "'mlops-platform:ticketRouterApiToken' holds a plain value, readable in Pulumi.dev.yaml;" in problem
+
+
+def test_the_project_is_found_from_the_spec_paths(project: Path) -> None:
+    from mlops.reports.redact import project_dir_of
+    from mlops.specs.loader import LoadedSpec, load_specs
+
+    specs = load_specs(project / "models", "dev", "acme")
+    assert project_dir_of(specs, "models") == project
+    assert project_dir_of(specs, "elsewhere/models") is None
+    assert project_dir_of([], "models") is None
+    nested = [LoadedSpec(spec=specs[0].spec, source=project / "ml" / "models" / "a.yaml")]
+    assert project_dir_of(nested, "ml/models") == project

@@ -156,16 +156,13 @@ def secrets_for(
 def project_dir_of(specs: Iterable[LoadedSpec], models_dir: str) -> Path | None:
     """The project a plan's specs were loaded from (`<project>/<models_dir>/<name>.yaml`), if that is certain."""
     relative = Path(models_dir)
-    if relative.is_absolute():
+    first = next(iter(specs), None)
+    if first is None or relative.is_absolute():
         return None
-    for item in specs:
-        candidate = item.source.parent
-        for _ in relative.parts:
-            candidate = candidate.parent
-        if (candidate / relative).resolve() == item.source.parent.resolve():
-            return candidate
-        return None
-    return None
+    candidate = first.source.parent
+    for _ in relative.parts:
+        candidate = candidate.parent
+    return candidate if (candidate / relative).resolve() == first.source.parent.resolve() else None
 
 
 def plan_redactor(plan: Plan, project_dir: Path | None = None) -> Redactor:
