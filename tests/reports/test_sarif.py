@@ -119,3 +119,22 @@ def test_run_records_stack_decision_and_digests(sarif: dict) -> None:
 
 def test_same_report_same_bytes() -> None:
     assert render_sarif(fixture_report()) == render_sarif(fixture_report())
+
+
+def test_unverified_mandatory_control_is_an_error_when_facts_are_required() -> None:
+    import xml.etree.ElementTree as ET
+
+    from mlops.reports import render_junit
+
+    report = fixture_report()
+    report["require_verified"] = True
+    report["unverified"][0]["blocking"] = True
+    for check in report["checks"]:
+        if check["outcome"] == "unverified":
+            check["outcome"] = "fail"
+    report["counts"]["blocking"] = 3
+    (result,) = results_by(json.loads(render_sarif(report)), "registry-approved-package")
+    assert (result["level"], result["properties"]["outcome"]) == ("error", "fail")
+    assert result["message"]["text"].startswith("Could not verify: ")
+    root = ET.fromstring(render_junit(report).encode())
+    assert (root.get("failures"), root.get("skipped")) == ("3", "1")
