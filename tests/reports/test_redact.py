@@ -241,3 +241,18 @@ def test_the_project_is_found_from_the_spec_paths(project: Path) -> None:
     assert project_dir_of([], "models") is None
     nested = [LoadedSpec(spec=specs[0].spec, source=project / "ml" / "models" / "a.yaml")]
     assert project_dir_of(nested, "ml/models") == project
+
+
+def test_mlops_plan_writes_no_secret_anywhere(tmp_path: Path) -> None:
+    """End to end through the command: every file `mlops plan` writes under reports/ is free of secrets."""
+    root = copy_project(tmp_path / "project")
+    stack_file = root / "Pulumi.dev.yaml"
+    (ciphertext,) = secret_config_values(load_stack_settings(root, "dev")[1])
+    stack_file.write_text(stack_file.read_text().replace(ciphertext, PLAINTEXT_SECRET))
+    result = runner.invoke(app, ["plan", "--stack", "dev", "-C", str(root)])
+    assert result.exit_code == 0, result.output
+    written = [p for p in (root / "reports").rglob("*") if p.is_file()]
+    assert {"plan.json", "policy-report.json"} <= {p.name for p in written}
+    for path in written:
+        assert PLAINTEXT_SECRET not in path.read_text(encoding="utf-8"), path
+    assert PLAINTEXT_SECRET not in result.output
