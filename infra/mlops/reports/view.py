@@ -107,7 +107,7 @@ def controls_by_framework(report: Mapping[str, Any]) -> dict[str, list[ControlEv
             if policy["enforcement"] != "disabled":
                 evidence.checks[policy["id"]] = checks_by_policy.get(policy["id"], [])
     result: dict[str, list[ControlEvidence]] = {prefix: [] for prefix, _ in FRAMEWORKS}
-    for (framework, control), evidence in controls.items():
+    for (framework, _control), evidence in controls.items():
         result.setdefault(framework, []).append(evidence)
     for framework in result:
         result[framework].sort(key=lambda e: natural_key(e.control))
