@@ -9,6 +9,7 @@ never asserted: these machines are noisy.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import shutil
@@ -39,7 +40,8 @@ def make_project(root: Path, count: int) -> Path:
 
 
 def run_one(count: int, stack: str) -> dict:
-    from mlops import plan, policy_gate
+    from mlops import plan, policy_gate, reports
+    from mlops.audit import ledger
 
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp), count)
@@ -57,9 +59,19 @@ def run_one(count: int, stack: str) -> dict:
         stages["policy evaluation"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        plan.write_plan(result, project / "reports")
-        policy_gate.write_policy_report(gate, project / "reports")
-        stages["report writing"] = time.perf_counter() - start
+        out_dir = project / "reports" / stack
+        plan_path = plan.write_plan(result, project / "reports")
+        document = reports.build_report(gate.to_dict(), plan=result, project_dir=project, plan_path=plan_path, changes=None)
+        reports.write_reports(document, out_dir)
+        stages["reports (5 formats)"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        data = (out_dir / "policy-report.json").read_bytes()
+        ledger.append_entry(
+            project / "reports" / "audit-ledger.jsonl",
+            ledger.gate_entry(document, out_dir / "policy-report.json", hashlib.sha256(data).hexdigest(), "bench"),
+        )
+        stages["ledger append"] = time.perf_counter() - start
 
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

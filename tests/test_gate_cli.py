@@ -40,9 +40,11 @@ def add_waiver(project: Path, **fields: str) -> None:
 def test_example_models_pass_every_stack_gate(project: Path, stack: str) -> None:
     result = plan(project, stack)
     assert result.exit_code == 0, result.output
-    assert f"Policy gate: PASS — {stack} rules, 35 policies, embedded engine" in result.output
+    # Offline, prod's registry controls (approved, in-group, meeting the threshold) cannot be checked.
+    verdict, decision = ("PASS WITH UNVERIFIED CONTROLS", "pass-unverified") if stack == "prod" else ("PASS", "pass")
+    assert f"Policy gate: {verdict} — {stack} rules, 39 policies, embedded engine" in result.output
     document = report(project, stack)
-    assert (document["stack"], document["environment"], document["decision"], document["engine"]) == (stack, stack, "pass", "embedded")
+    assert (document["stack"], document["environment"], document["decision"], document["engine"]) == (stack, stack, decision, "embedded")
     assert len(document["policy_bundle_sha256"]) == 64
 
 
@@ -91,7 +93,7 @@ def test_a_valid_waiver_is_applied_and_recorded(unready_project: Path) -> None:
     assert waived[0]["waiver"] == {
         "policy_id": "endpoint-min-instances", "model": "scoring-api", "resource": None, "environments": ["prod"],
         "reason": "Partner traffic below 1 rps until launch", "approver": "cto@example.com", "expires": "2999-12-31",
-        "source": f"{unready_project / 'policies' / 'waivers.yaml'}:2",
+        "source": "policies/waivers.yaml:2",
     }
     assert "7 blocking, 0 advisory, 1 waived" in result.output
 

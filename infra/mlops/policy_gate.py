@@ -15,12 +15,9 @@ from .governance.enforcement import Enforcement, load_enforcement
 from .governance.engines import Engine, engine_from_settings
 from .governance.gate import GateResult, evaluate_gate
 from .governance.waivers import Waiver, load_waivers
-from .plan import Plan, render_json
+from .plan import Plan
 from .policy_input import policy_document
 from .specs.stack import StackConfig
-
-REPORT_FORMAT_VERSION = 2
-
 
 @dataclass(frozen=True)
 class Governance:
@@ -94,24 +91,21 @@ def gate_stack(
     auditor follows from an old entry is never overwritten by a later gate.
     """
     from .audit.ledger import append_entry, current_actor, default_ledger_path, gate_entry
+    from .reports import build_report, write_reports
 
     result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
-    report = result.to_dict()
-    path = write_policy_report(result, reports_dir)
+    out_dir = reports_dir / result.stack
+    report = build_report(result.to_dict(), plan=plan, project_dir=project_dir, plan_path=out_dir / "plan.json", changes=changes)
+    rendered = write_reports(report, out_dir)
+    path = rendered["json"]
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    evidence = path.parent / "evidence" / f"{digest}.json"
+    evidence = out_dir / "evidence" / f"{digest}.json"
     evidence.parent.mkdir(parents=True, exist_ok=True)
     evidence.write_bytes(data)
     entry = append_entry(
         ledger or default_ledger_path(project_dir),
         gate_entry(report, evidence, digest, current_actor(), base=project_dir),
     )
-    return GateOutcome(result=result, report=report, report_path=path, rendered={"evidence": evidence}, ledger_entry=entry)
+    return GateOutcome(result=result, report=report, report_path=path, rendered={**rendered, "evidence": evidence}, ledger_entry=entry)
 
-
-def write_policy_report(result: GateResult, reports_dir: Path) -> Path:
-    out = reports_dir / result.stack / "policy-report.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_json({"formatVersion": REPORT_FORMAT_VERSION, **result.to_dict()}), encoding="utf-8")
-    return out
