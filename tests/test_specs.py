@@ -46,7 +46,7 @@ def test_unknown_field_lists_the_accepted_ones(tmp_path: Path) -> None:
     line = text.splitlines().index("  autoscalling: {}") + 1
     assert problems_of(e) == [
         f"{path}:{line}: serving.autoscalling: unknown field 'autoscalling'; expected one of: async_inference, "
-        "autoscaling, data_capture, deployment, image_uri, initial_instance_count, instance_type, mode, "
+        "autoscaling, data_capture, deployment, environment, image_uri, initial_instance_count, instance_type, mode, "
         "network_isolation, serverless"
     ]
 
@@ -179,7 +179,7 @@ def test_stack_config_unknown_key_and_bad_region(empty_project: Path) -> None:
 def test_missing_stack_file_lists_available_stacks(empty_project: Path) -> None:
     with pytest.raises(InputError) as e:
         load_stack_file(empty_project, "qa")
-    assert str(e.value) == f"{empty_project / 'Pulumi.qa.yaml'}: stack 'qa' has no config file; available stacks: dev, prod, staging"
+    assert str(e.value) == f"{empty_project / 'Pulumi.qa.yaml'}: stack 'qa' has no config file; available stacks: dev, local, prod, staging"
 
 
 def test_example_models_are_valid_in_every_environment() -> None:

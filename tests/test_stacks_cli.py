@@ -37,6 +37,10 @@ def write_plan(project: Path, stack: str, custom: int, components: int) -> None:
     path.write_text(json.dumps({"formatVersion": 1, "stack": stack, "resources": resources}))
 
 
+# Pulumi.local.yaml is a dev-environment stack on a local emulator.
+ENVIRONMENT = {"dev": "dev", "local": "dev", "prod": "prod", "staging": "staging"}
+
+
 def gate(ledger: Path, stack: str, decision: str, when: str) -> dict:
     entry = {"kind": "gate", "decision_id": "d", "stack": stack, "environment": stack, "decision": decision,
              "commit": "a" * 40, "actor": "ci@example.com"}
@@ -56,12 +60,12 @@ def test_every_stack_has_a_row_even_before_any_plan_or_decision(project: Path) -
     assert result.exit_code == 0, result.output
     models = model_names(project)
     rows = table_rows(result.stdout)
-    assert list(rows) == ["dev", "prod", "staging"]
+    assert list(rows) == ["dev", "local", "prod", "staging"]
     for name, row in rows.items():
-        assert row == [name, name, f"{len(models)}: {', '.join(models)}", "not planned", "never", "0", "—"]
+        assert row == [name, ENVIRONMENT[name], f"{len(models)}: {', '.join(models)}", "not planned", "never", "0", "—"]
     header = next(line for line in result.stdout.splitlines() if line.startswith("┃"))
     assert [c.strip() for c in header.strip("┃").split("┃")] == ["stack", "env", "models", "resources", "last decision", "waivers", "next expiry"]
-    assert result.stdout.splitlines()[-1] == f"3 stack(s); no audit ledger yet at {project / 'reports' / 'audit-ledger.jsonl'}"
+    assert result.stdout.splitlines()[-1] == f"4 stack(s); no audit ledger yet at {project / 'reports' / 'audit-ledger.jsonl'}"
     assert max(len(line) for line in result.stdout.splitlines()) <= 140
 
 
@@ -94,7 +98,8 @@ def test_rows_show_plan_size_last_decision_and_open_waivers(project: Path) -> No
     assert rows["dev"][3:] == ["5", "pass 2025-03-05 10:00Z", "1", later.isoformat()]
     assert rows["prod"][3:] == ["7", "pass 2025-03-06 11:45Z", "2", f"{soon.isoformat()} ⚠ 5d"]
     assert rows["staging"][3:] == ["not planned", "never", "1", later.isoformat()]
-    assert result.stdout.splitlines()[-1] == f"3 stack(s); ledger {ledger}: 4 entries"
+    assert rows["local"][3:] == ["not planned", "never", "1", later.isoformat()]
+    assert result.stdout.splitlines()[-1] == f"4 stack(s); ledger {ledger}: 4 entries"
 
     document = json.loads(stacks(project, "--json").stdout)
     prod = next(s for s in document["stacks"] if s["stack"] == "prod")
@@ -116,7 +121,7 @@ def test_a_stack_with_invalid_files_shows_its_error_and_the_others_still_show(pr
     result = stacks(project)
     assert result.exit_code == 2
     rows = table_rows(result.stdout)
-    assert list(rows) == ["dev", "prod", "qa", "staging"]
+    assert list(rows) == ["dev", "local", "prod", "qa", "staging"]
     assert rows["qa"][1] == "?" and rows["qa"][2].startswith("error:")
     assert rows["prod"][4] == "never"
     err = result.stderr.splitlines()
@@ -134,7 +139,10 @@ def test_a_stack_whose_model_specs_are_invalid_keeps_its_environment(project: Pa
     result = stacks(project, "--json")
     assert result.exit_code == 2
     rows = {s["stack"]: s for s in json.loads(result.stdout)["stacks"]}
-    assert all(r["environment"] == name and r["error"].endswith(f"problem(s) in model specs for environment '{name}'") for name, r in rows.items())
+    assert all(
+        r["environment"] == ENVIRONMENT[name] and r["error"].endswith(f"problem(s) in model specs for environment '{ENVIRONMENT[name]}'")
+        for name, r in rows.items()
+    )
     assert any("metadata.risk_tier" in p for p in rows["dev"]["problems"])
 
 

@@ -114,11 +114,13 @@ def test_discovery_finds_every_stack_file_in_the_repository(tmp_path: Path) -> N
     output = tmp_path / "github-output"
     result = run_script(step("stacks", "One stack per Pulumi.<stack>.yaml")["run"], tmp_path, {"GITHUB_OUTPUT": str(output)})
     assert result.returncode == 0, result.stderr
-    [line] = output.read_text().splitlines()
-    assert sorted(json.loads(line.removeprefix("stacks="))) == repo_stacks() == ["dev", "prod", "staging"]
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert sorted(json.loads(outputs["stacks"])) == repo_stacks() == ["dev", "local", "prod", "staging"]
+    # The emulator stack is planned and gated, but `pulumi preview` has no cloud to run it against.
+    assert sorted(json.loads(outputs["cloud_stacks"])) == ["dev", "prod", "staging"]
     workflow = load()
-    for job in ("preview", "pulumi-preview"):
-        assert workflow["jobs"][job]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    assert workflow["jobs"]["preview"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    assert workflow["jobs"]["pulumi-preview"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.cloud_stacks) }}"
 
 
 def test_each_stack_is_diffed_against_the_base_branch_and_gated() -> None:
@@ -203,7 +205,7 @@ def test_pulumi_preview_runs_the_policy_pack_only_when_credentials_are_configure
     workflow = load()
     job = workflow["jobs"]["pulumi-preview"]
     # `secrets` cannot be read in `if:`; the stacks job maps them to an output first.
-    assert job["if"] == "needs.stacks.outputs.cloud == 'true'"
+    assert job["if"] == "needs.stacks.outputs.cloud == 'true' && needs.stacks.outputs.cloud_stacks != '[]'"
     assert all("secrets." not in str(s.get("if", "")) for j in workflow["jobs"].values() for s in j["steps"])
     assert all("secrets." not in str(j.get("if", "")) for j in workflow["jobs"].values())
     cloud = step("stacks", "Are cloud credentials configured?")

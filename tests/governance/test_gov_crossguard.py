@@ -110,9 +110,9 @@ def test_policies_share_one_evaluation_per_stack_snapshot(project: Path, monkeyp
     calls: list[dict[str, Any]] = []
     real = crossguard.evaluate_gate
 
-    def counting(document: dict[str, Any], *args: Any) -> Any:
+    def counting(document: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         calls.append(document)
-        return real(document, *args)
+        return real(document, *args, **kwargs)
 
     monkeypatch.setattr(crossguard, "evaluate_gate", counting)
     prod = policies(project)
@@ -129,7 +129,7 @@ def test_policies_share_one_evaluation_per_stack_snapshot(project: Path, monkeyp
 def test_document_carries_stack_settings_and_models(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     documents: list[dict[str, Any]] = []
     real = crossguard.evaluate_gate
-    monkeypatch.setattr(crossguard, "evaluate_gate", lambda document, *args: documents.append(document) or real(document, *args))
+    monkeypatch.setattr(crossguard, "evaluate_gate", lambda document, *args, **kwargs: documents.append(document) or real(document, *args, **kwargs))
     validate(policies(project)["endpoint-kms-encryption"], fake_resources())
 
     document = documents[0]
