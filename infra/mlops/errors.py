@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 2
     ENGINE_UNDECIDED = 3
     PROGRAM_FAILED = 4
+    # POSIX shells use 127 for "command not found": `mlops up` without the Pulumi CLI.
+    TOOL_MISSING = 127
 
 
 class MlopsError(Exception):

@@ -14,6 +14,9 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 logging.getLogger("sagemaker").setLevel(logging.ERROR)
 logging.getLogger("sagemaker.config").setLevel(logging.ERROR)
+# The SDK raises the root logger to INFO; botocore would then log every endpoint it resolves
+# from AWS_ENDPOINT_URL (set when the live commands talk to an emulator).
+logging.getLogger("botocore").setLevel(logging.WARNING)
 
 import boto3  # noqa: E402
 import sagemaker.utils  # noqa: E402

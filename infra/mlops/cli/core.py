@@ -55,11 +55,15 @@ def plan(
     stack: StackOption,
     project_dir: ProjectDir = Path("."),
     reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Where reports go (default: <project>/reports).")] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Fetch model registry facts from AWS (standard AWS config; AWS_ENDPOINT_URL for an emulator).")
+    ] = False,
 ) -> None:
     """Run the program offline, write the plan, gate it with the Rego policies; exit 1 if the gate fails.
 
     Offline, live registry facts are unknown: controls that need them are reported as
     unverified and the decision is "pass-unverified" (exit 0) when nothing else fails.
+    With --live they are fetched through boto3; facts that cannot be fetched exit 3.
     """
     from ..plan import build_plan, write_plan
     from ..policy_gate import gate_stack
@@ -68,7 +72,12 @@ def plan(
     reports = reports_dir or project_dir / "reports"
     path = write_plan(result, reports)
     _print_plan_summary(result, path)
-    outcome = gate_stack(project_dir, result, reports)
+    registry = None
+    if live:
+        from ..live.registry import registry_facts
+
+        registry = registry_facts(result.stack, result.specs)
+    outcome = gate_stack(project_dir, result, reports, registry=registry)
     print_gate(outcome.result)
     print_outcome_files(outcome)
     if outcome.result.decision == "fail":

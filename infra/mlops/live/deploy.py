@@ -18,13 +18,11 @@ from pathlib import Path
 
 import boto3
 
-from ..errors import MlopsError
+from ..errors import ExitCode, MlopsError
 from ..plan import Plan, build_plan, write_plan
 from ..policy_gate import GateOutcome, gate_stack
 from .registry import registry_facts
 
-# POSIX shells use 127 for "command not found"; kept apart from the gate's and the tool's own codes.
-PULUMI_MISSING_EXIT = 127
 INSTALL_HINT = (
     "install it with `curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`, "
     "see https://www.pulumi.com/docs/install/), make sure `pulumi` is on PATH, then run `pulumi login`"
@@ -34,7 +32,7 @@ INSTALL_HINT = (
 class PulumiCliMissing(MlopsError):
     """The Pulumi CLI is not installed; `mlops up` never deploys any other way."""
 
-    exit_code = PULUMI_MISSING_EXIT  # type: ignore[assignment]
+    exit_code = ExitCode.TOOL_MISSING
 
 
 class PulumiFailed(MlopsError):
