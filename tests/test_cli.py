@@ -33,7 +33,11 @@ def test_plan_writes_the_graph_and_summarises_it(project: Path) -> None:
     assert ["fraud-detector", "aws-native:sagemaker:ModelQualityJobDefinition", "1"] in rows
     assert ["", "aws:sagemaker/endpoint:Endpoint", "1"] in rows
     assert f"86 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}" in lines
-    assert lines[-1] == f"policy report written to {project / 'reports' / 'dev' / 'policy-report.json'}"
+    dev = project / "reports" / "dev"
+    assert f"policy report written to {dev / 'policy-report.json'}" in lines
+    for kind, name in (("html", "policy-report.html"), ("junit", "policy-report.junit.xml"), ("markdown", "policy-report.md"), ("sarif", "policy-report.sarif")):
+        assert f"  {kind}: {dev / name}" in lines
+    assert lines[-1].startswith("audit ledger: entry 1 (") and lines[-1].endswith(") appended")
     plan = json.loads((project / "reports" / "dev" / "plan.json").read_text())
     assert (plan["stack"], plan["environment"]) == ("dev", "dev")
     assert {"urn", "type", "name", "parent", "dependencies", "inputs"} <= set(plan["resources"][0])
@@ -62,7 +66,7 @@ def test_plan_with_a_bad_spec_exits_2_without_traceback(project: Path) -> None:
 def test_plan_for_an_unknown_stack_exits_2(project: Path) -> None:
     result = runner.invoke(app, ["plan", "--stack", "qa", "-C", str(project)])
     assert result.exit_code == 2
-    assert f"error: {project / 'Pulumi.qa.yaml'}: stack 'qa' has no config file; available stacks: dev, prod, staging" in result.output
+    assert f"error: {project / 'Pulumi.qa.yaml'}: stack 'qa' has no config file; available stacks: dev, local, prod, staging" in result.output
 
 
 def test_plan_with_an_unknown_framework_version_exits_2(empty_project: Path) -> None:
@@ -78,6 +82,7 @@ def test_validate_reports_every_stack(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "✓ stack dev (dev): 3 model spec(s) valid",
+        "✓ stack local (dev): 3 model spec(s) valid",
         "✓ stack prod (prod): 3 model spec(s) valid",
         "✓ stack staging (staging): 3 model spec(s) valid",
     ]
@@ -104,3 +109,24 @@ def test_schema_is_json_schema_that_accepts_the_examples(tmp_path: Path) -> None
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
     bad = yaml.safe_load((REPO / "models" / "fraud-detector.yaml").read_text()) | {"extra": 1}
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+
+
+def test_a_secret_the_specs_reference_must_be_set_as_a_secret(project: Path) -> None:
+    stack_file = project / "Pulumi.staging.yaml"
+    lines = stack_file.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("  mlops-platform:ticketRouterApiToken:"))
+    stack_file.write_text("".join([*lines[:at], "  mlops-platform:ticketRouterApiToken: plain-text-token\n", *lines[at + 2 :]]))
+    spec = project / "models" / "ticket-router.yaml"
+    line = spec.read_text().splitlines().index("    ROUTING_API_TOKEN: {secret: ticketRouterApiToken}") + 1
+    problem = (
+        f"  {spec}:{line}: serving.environment.ROUTING_API_TOKEN: secret config key 'mlops-platform:ticketRouterApiToken' "
+        "holds a plain value, readable in Pulumi.staging.yaml; set it with "
+        "`pulumi config set --secret ticketRouterApiToken <value> --stack staging`"
+    )
+    validated = runner.invoke(app, ["validate", "-C", str(project)])
+    assert validated.exit_code == 2
+    assert problem in validated.output.splitlines()
+    planned = runner.invoke(app, ["plan", "--stack", "staging", "-C", str(project)])
+    assert planned.exit_code == 2
+    assert planned.output.splitlines()[:2] == [
+        f"error: {stack_file}: secrets the model specs reference are not set as secrets", problem]

@@ -11,7 +11,7 @@ from typing import Any
 from . import offline
 from .errors import InputError
 from .policy_input import attribute_models, resource_entry
-from .specs.loader import LoadedSpec, load_specs, load_stack_settings, plain, read_yaml
+from .specs.loader import LoadedSpec, load_specs, load_stack_settings, plain, read_yaml, secret_ref_problems
 from .specs.stack import StackConfig
 
 PLAN_FORMAT_VERSION = 1
@@ -67,6 +67,11 @@ def load_inputs(project_dir: Path, stack_name: str) -> PlanInputs:
     project = project_name(project_dir)
     stack, config = load_stack_settings(project_dir, stack_name)
     specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
+    problems = secret_ref_problems(specs, config, project=project, stack=stack_name, environment=stack.environment)
+    if problems:
+        raise InputError(
+            f"{project_dir / f'Pulumi.{stack_name}.yaml'}: secrets the model specs reference are not set as secrets", problems=problems
+        )
     return PlanInputs(project_dir=project_dir, project=project, stack=stack, specs=specs, config=config)
 
 

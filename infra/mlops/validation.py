@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .specs.loader import load_specs, load_stack_file
+from .plan import project_name
+from .specs.loader import load_specs, load_stack_settings, secret_ref_problems
 from .specs.model import ENVIRONMENTS, ModelSpec
 
 
@@ -22,10 +23,14 @@ def validate_project(project_dir: Path, stack: str | None = None) -> list[tuple[
     results, problems = [], []
     for name in [stack] if stack else stack_names(project_dir):
         try:
-            config = load_stack_file(project_dir, name)
+            config, raw = load_stack_settings(project_dir, name)
             specs = load_specs(project_dir / config.models_dir, config.environment, config.name_prefix)
         except InputError as e:
             problems.extend(e.problems or [e.message])
+            continue
+        secrets = secret_ref_problems(specs, raw, project=project_name(project_dir), stack=name, environment=config.environment)
+        if secrets:
+            problems.extend(secrets)
             continue
         results.append((name, config.environment, len(specs)))
     if problems:
