@@ -185,7 +185,7 @@ def test_crossguard_pack_enforces_the_same_decisions_as_the_offline_gate(unready
     entry = (REPO / "policies" / "__main__.py").read_text()
     assert "build_policies(Path(__file__).resolve().parent.parent)" in entry
     policies = build_policies(unready_project, environ={"MLOPS_STACK": "prod"})
-    assert len(policies) == 35
+    assert len(policies) == 39
     levels = {p.name: p.enforcement_level for p in policies}
     assert levels["endpoint-min-instances"] == EnforcementLevel.MANDATORY
 

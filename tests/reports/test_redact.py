@@ -152,9 +152,10 @@ def test_a_missing_secret_config_key_is_invalid_input(tmp_path: Path) -> None:
     stack_file.write_text("".join(l for l in stack_file.read_text().splitlines(True) if "ticketRouterApiToken" not in l and "secure:" not in l))
     result = runner.invoke(app, ["plan", "--stack", "dev", "-C", str(root)])
     assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == f"error: {stack_file}: secrets the model specs reference are not set as secrets"
     assert (
-        "error: model 'ticket-router': serving.environment.ROUTING_API_TOKEN: secret config key "
-        "'mlops-platform:ticketRouterApiToken' is not set for stack 'dev'; set it with "
+        "serving.environment.ROUTING_API_TOKEN: secret config key "
+        "'mlops-platform:ticketRouterApiToken' is not set in Pulumi.dev.yaml; set it with "
         "`pulumi config set --secret ticketRouterApiToken <value> --stack dev`"
     ) in " ".join(result.output.split())
 
@@ -168,8 +169,8 @@ def test_a_plain_config_value_cannot_be_a_secret(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "--stack", "dev", "-C", str(root)])
     assert result.exit_code == 2, result.output
     assert (
-        "config key 'mlops-platform:ticketRouterApiToken' of stack 'dev' holds a plain value, readable in Pulumi.dev.yaml; "
-        "store it encrypted with `pulumi config set --secret ticketRouterApiToken <value> --stack dev`"
+        "serving.environment.ROUTING_API_TOKEN: secret config key 'mlops-platform:ticketRouterApiToken' holds a plain value, "
+        "readable in Pulumi.dev.yaml; set it with `pulumi config set --secret ticketRouterApiToken <value> --stack dev`"
     ) in " ".join(result.output.split())
 
 

@@ -137,8 +137,8 @@ def print_gate(gate: GateResult) -> None:
             style = _SEVERITY_STYLE[v.policy.severity]
             out.print(f"  [{style}]{v.policy.severity:<8}[/] {state:<10} {v.policy.id}: {v.message}")
     if gate.unverified:
-        why = "blocks: live facts are required here" if gate.require_verified else "needs live facts (mlops up / --live)"
-        out.print(f"[bold]unverified controls[/] ({why})")
+        why = "they block: live facts are required here" if gate.require_verified else "check them with `mlops plan --live` or `mlops up`"
+        out.print(f"[bold]unverified controls[/] — facts the plan does not hold; {why}")
         for u in gate.unverified:
             state = f"waived by {u.waiver.approver} until {u.waiver.expires}" if u.waiver else u.enforcement
             out.print(f"  [yellow]{'unknown':<8}[/] {state:<10} {u.policy.id}: {u.message}")
