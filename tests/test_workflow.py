@@ -141,6 +141,14 @@ def test_sarif_is_uploaded_once_per_stack() -> None:
     assert step("preview", "Upload reports")["with"]["name"] == "mlops-reports-${{ matrix.stack }}"
 
 
+def test_each_artifact_is_one_stack_folder_with_its_ledger() -> None:
+    # upload-artifact roots several paths at their common parent; one folder keeps its files at the
+    # artifact's top level, which is the layout the comment job (and the `artifacts` fixture) reads.
+    upload = step("preview", "Upload reports")["with"]
+    assert upload["path"] == "reports/${{ matrix.stack }}/"
+    assert load()["jobs"]["preview"]["env"]["MLOPS_LEDGER"] == "reports/${{ matrix.stack }}/audit-ledger.jsonl"
+
+
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
     """What download-artifact leaves: one folder per stack; staging's job never finished."""
