@@ -25,6 +25,20 @@ deny contains violation if {
 	}
 }
 
+# A package that is not in the registry cannot be Approved; this holds even where the
+# (waivable) group policy is waived.
+deny contains violation if {
+	_live
+	some name, pinned in _pinned
+	facts := _facts(name)
+	is_object(facts)
+	facts.found != true
+	violation := {
+		"resource": _serving_model(name),
+		"message": sprintf("Model %s pins model package version %v, which is not in the registry, so it cannot be Approved; %s serves only Approved packages", [name, pinned, input.environment]),
+	}
+}
+
 # Live facts that do not cover a pinned model are a gap in the evidence, never a pass.
 deny contains violation if {
 	_live

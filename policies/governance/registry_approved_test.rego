@@ -53,10 +53,14 @@ test_rejected_package_denied if {
 	}} with input as object.union(doc, {"registry": {"packages": {"fraud-detector": _facts("acme-prod-fraud-detector", 14, "Approved")}}})
 }
 
-# A package that does not exist is registry-package-group's finding, not this policy's.
-test_missing_package_left_to_group_policy if {
+# A package that does not exist cannot be Approved, even where the group policy is waived.
+test_missing_package_denied if {
 	missing := object.union(_facts("acme-prod-fraud-detector", 14, "Approved"), {"found": false, "approval_status": null})
-	count(registry_approved.deny) == 0 with input as _live(missing, _approved_ticket)
+	doc := _live(missing, _approved_ticket)
+	registry_approved.deny == {{
+		"resource": fixtures.model,
+		"message": "Model fraud-detector pins model package version 14, which is not in the registry, so it cannot be Approved; prod serves only Approved packages",
+	}} with input as doc
 }
 
 test_live_facts_without_the_model_denied if {

@@ -42,6 +42,18 @@ deny contains violation if {
 deny contains violation if {
 	_live
 	some name, evaluation in _pinned
+	facts := _facts(name)
+	is_object(facts)
+	facts.found != true
+	violation := {
+		"resource": _serving_model(name),
+		"message": sprintf("Model %s pins model package version %v, which is not in the registry, so no %s metric is recorded for it", [name, evaluation.pinned, evaluation.metric]),
+	}
+}
+
+deny contains violation if {
+	_live
+	some name, evaluation in _pinned
 	not is_object(_facts(name))
 	violation := {
 		"resource": _serving_model(name),

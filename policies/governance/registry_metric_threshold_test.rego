@@ -66,6 +66,14 @@ test_no_metrics_at_all_denied if {
 	}} with input as doc
 }
 
+test_missing_package_denied if {
+	doc := object.union(_live({"auc": 0.95}, {"rmse": 0.1}), {"registry": {"packages": {"fraud-detector": {"found": false, "arn": null, "metrics": {}}}}})
+	registry_metric_threshold.deny == {{
+		"resource": fixtures.model,
+		"message": "Model fraud-detector pins model package version 14, which is not in the registry, so no auc metric is recorded for it",
+	}} with input as doc
+}
+
 test_offline_facts_unverified if {
 	doc := object.union(_stack, {"registry": {"source": "unavailable", "reason": "no AWS credentials", "packages": {}}})
 	count(registry_metric_threshold.deny) == 0 with input as doc

@@ -128,7 +128,13 @@ def test_missing_package_fails_the_gate_naming_the_versions_there_are(aws: Local
         "versions in group acme-prod-churn-predictor: 1, 2",
         True,
     )]
-    assert findings(result, "registry-approved-package") == []
+    # A package that is not there cannot be Approved either: not waivable, unlike the group check.
+    assert findings(result, "registry-approved-package") == [(
+        churn_model,
+        "Model churn-predictor pins model package version 6, which is not in the registry, so it cannot be Approved; "
+        "prod serves only Approved packages",
+        True,
+    )]
 
 
 def test_missing_group_is_named(aws: LocalAws, prod_plan) -> None:
