@@ -266,3 +266,16 @@ def test_each_decision_is_recorded_in_the_ledger_with_its_evidence(unready_proje
     verified = runner.invoke(app, ["audit", "verify", "--ledger", str(unready_project / "reports" / "audit-ledger.jsonl")])
     assert verified.exit_code == 0
     assert verified.output.startswith(f"ledger OK: 2 entries, head {entries[1]['hash'][:12]}")
+
+
+def test_a_tampered_ledger_stops_the_gate_before_any_report_is_written(project: Path) -> None:
+    assert plan(project, "dev").exit_code == 0
+    ledger = project / "reports" / "audit-ledger.jsonl"
+    ledger.write_text(ledger.read_text().replace('"decision":"pass"', '"decision":"fail"'))
+    report_path = project / "reports" / "dev" / "policy-report.json"
+    before = report_path.read_bytes()
+    result = plan(project, "dev")
+    assert result.exit_code == 1
+    assert f"error: {ledger}:1: the audit ledger's last entry (seq 1) does not verify; refusing to extend a broken chain" in result.output
+    assert "Policy gate" not in result.output
+    assert report_path.read_bytes() == before

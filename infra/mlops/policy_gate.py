@@ -90,9 +90,11 @@ def gate_stack(
     as `<stack>/evidence/<sha256>.json`: the ledger entry points there, so the evidence an
     auditor follows from an old entry is never overwritten by a later gate.
     """
-    from .audit.ledger import append_entry, current_actor, default_ledger_path, gate_entry
+    from .audit.ledger import append_entry, check_tail, current_actor, default_ledger_path, gate_entry
     from .reports import build_report, write_reports
 
+    ledger = ledger or default_ledger_path(project_dir)
+    check_tail(ledger)  # a tampered ledger stops the command before any report is (over)written
     result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
     out_dir = reports_dir / result.stack
     report = build_report(result.to_dict(), plan=plan, project_dir=project_dir, plan_path=out_dir / "plan.json", changes=changes)
@@ -104,7 +106,7 @@ def gate_stack(
     evidence.parent.mkdir(parents=True, exist_ok=True)
     evidence.write_bytes(data)
     entry = append_entry(
-        ledger or default_ledger_path(project_dir),
+        ledger,
         gate_entry(report, evidence, digest, current_actor(), base=project_dir),
     )
     return GateOutcome(result=result, report=report, report_path=path, rendered={**rendered, "evidence": evidence}, ledger_entry=entry)

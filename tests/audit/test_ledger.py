@@ -14,6 +14,7 @@ import pytest
 
 from mlops.audit.ledger import (
     GENESIS_HASH,
+    LedgerTamperedError,
     append_entry,
     current_actor,
     default_ledger_path,
@@ -247,8 +248,9 @@ def test_append_refuses_to_extend_a_ledger_whose_last_entry_is_broken(tmp_path: 
     rewrite(ledger, broken)
     before = ledger.read_bytes()
 
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(LedgerTamperedError) as caught:
         append_entry(ledger, {"kind": "gate", "stack": "dev"})
+    assert caught.value.exit_code == 1
 
     assert caught.value.message.startswith(f"{ledger}:{len(broken)}: the audit ledger's last ")
     assert caught.value.message.endswith("refusing to extend a broken chain")
@@ -260,7 +262,7 @@ def test_append_names_the_seq_of_an_edited_last_entry(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.jsonl"
     simple_ledger(ledger, 3)
     rewrite(ledger, edit_last(lines(ledger)))
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(LedgerTamperedError) as caught:
         append_entry(ledger, {"kind": "gate"})
     assert caught.value.message == (
         f"{ledger}:3: the audit ledger's last entry (seq 3) does not verify; refusing to extend a broken chain"

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import InputError
+from ..errors import ExitCode, InputError, MlopsError
 from .controls import control_tallies
 
 LEDGER_FORMAT = 1
@@ -105,14 +105,39 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
 # --- appending ----------------------------------------------------------------------------------
 
 
+class LedgerTamperedError(MlopsError):
+    """The ledger does not verify: nothing built from it can be trusted (exit 1, like a failed gate)."""
+
+    exit_code = ExitCode.GATE_FAILED
+
+
+def check_tail(path: Path) -> None:
+    """Raise LedgerTamperedError when the ledger's last entry does not verify (O(1); a missing ledger is fine).
+
+    Deciding commands call this before they write anything, so a decision is never reported
+    without its ledger entry.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the audit ledger: {e.strerror or e}; check the path and its permissions") from e
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        _tail(fd, os.fstat(fd).st_size, path)
+    finally:
+        os.close(fd)
+
+
 def append_entry(path: Path, entry: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """Append one entry; returns it as written, with `format`, `seq`, `timestamp`, `prev_hash` and `hash` added.
 
     The file is locked (flock) for the whole read-tail-then-write, so concurrent writers on one
     machine serialise; the line goes out in a single write followed by fsync, and a failed write
     is truncated away so it cannot leave half a line. The last entry must verify (complete line,
-    valid JSON, its own hash right), or the append is refused with InputError: a broken chain is
-    never extended. `now` (for tests and imports) defaults to the current UTC time.
+    valid JSON, its own hash right), or the append is refused with LedgerTamperedError (exit 1):
+    a broken chain is never extended. `now` (for tests and imports) defaults to the current UTC time.
     """
     _check_new_entry(entry)
     timestamp = format_timestamp(now or datetime.now(timezone.utc))
@@ -169,7 +194,7 @@ def _tail(fd: int, size: int, path: Path) -> tuple[int, str]:
         return 0, GENESIS_HASH
     if os.pread(fd, 1, size - 1) != b"\n":
         line = _count_lines(fd, size) + 1
-        raise InputError(
+        raise LedgerTamperedError(
             f"{path}:{line}: the audit ledger's last line is incomplete (no newline at the end of the file): "
             "it was truncated or a write was cut short; refusing to extend a broken chain",
             problems=[f"run `mlops audit verify --ledger {path}`", REPAIR_ADVICE],
@@ -183,7 +208,7 @@ def _tail(fd: int, size: int, path: Path) -> tuple[int, str]:
     if problems:
         line = _count_lines(fd, start) + 1
         seq = entry.get("seq") if entry is not None else None
-        raise InputError(
+        raise LedgerTamperedError(
             f"{path}:{line}: the audit ledger's last entry{_seq_label(seq)} does not verify; refusing to extend a broken chain",
             problems=[*problems, f"run `mlops audit verify --ledger {path}`", REPAIR_ADVICE],
         )

@@ -19,21 +19,14 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..errors import ExitCode, MlopsError
 from .controls import FRAMEWORKS, ControlTally, control_sort_key, framework_prefix, in_framework
-from .ledger import REPAIR_ADVICE, VerifyResult, file_sha256, format_timestamp, parse_timestamp, verify
+from .ledger import REPAIR_ADVICE, LedgerTamperedError, VerifyResult, file_sha256, format_timestamp, parse_timestamp, verify
 
 DECISIONS: tuple[str, ...] = ("pass", "pass-unverified", "fail")
 # Per control row, how many not-passed decisions are linked before "and N more".
 EVIDENCE_LINKS_PER_CONTROL = 8
 MARKDOWN_NAME = "audit-report.md"
 HTML_NAME = "audit-report.html"
-
-
-class LedgerTamperedError(MlopsError):
-    """The ledger does not verify: nothing built from it can be trusted (exit 1, like a failed gate)."""
-
-    exit_code = ExitCode.GATE_FAILED
 
 
 def tampered_error(result: VerifyResult) -> LedgerTamperedError:
