@@ -416,6 +416,14 @@ def test_gate_entry_of_a_report_without_git_metadata_records_unknown_commit(tmp_
     assert all(t["passed"] == t["checked"] for t in entry["controls"].values())
 
 
+def test_a_report_outside_the_project_is_recorded_by_its_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `mlops plan -C proj --reports-dir out` run from tmp_path: a path relative to the working
+    # directory would be resolved against the project by `mlops audit report`, and miss.
+    monkeypatch.chdir(tmp_path)
+    entry = gate_entry(passing_report(), Path("out/prod/policy-report.json"), "0" * 64, "me", base=tmp_path / "proj")
+    assert entry["report_path"] == (tmp_path / "out" / "prod" / "policy-report.json").as_posix()
+
+
 def test_a_rehashed_last_entry_with_an_impossible_timestamp_does_not_verify(tmp_path: Path) -> None:
     """Nothing links after the last entry, so its own fields are all that can betray a forgery."""
     ledger = tmp_path / "ledger.jsonl"

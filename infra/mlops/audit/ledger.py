@@ -514,8 +514,8 @@ def gate_entry(
     Carries who decided what, on which stack, environment and commit, with which counts and
     waivers, which policy bundle, and per-control tallies (see `mlops.audit.controls`), so the
     audit report needs only the ledger; the evidence report is named by path and SHA-256. The
-    path is stored relative to `base` (the project directory) when it lies under it, else relative
-    to the working directory when under it, else as given; always with forward slashes.
+    path is stored relative to `base` (the project directory) when it lies under it, else
+    absolute; always with forward slashes.
     """
     git = (report.get("metadata") or {}).get("git") or {}
     return {
@@ -552,16 +552,18 @@ def _waiver_used(waiver: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def relative_report_path(report_path: Path, base: Path | None = None) -> str:
-    """The report's path relative to `base`, else to the working directory, else as given (POSIX separators)."""
-    candidates = [base] if base is not None else []
-    candidates.append(Path.cwd())
+    """The report's path relative to `base` (the project) when it lies under it, else absolute (POSIX separators).
+
+    Readers (`mlops audit report`) resolve a stored path against the project, so a path
+    relative to any other directory (the working directory of the run) would point elsewhere.
+    """
     absolute = Path(os.path.abspath(report_path))
-    for root in candidates:
+    if base is not None:
         try:
-            return absolute.relative_to(os.path.abspath(root)).as_posix()
+            return absolute.relative_to(os.path.abspath(base)).as_posix()
         except ValueError:
-            continue
-    return report_path.as_posix()
+            pass
+    return absolute.as_posix()
 
 
 def file_sha256(path: Path) -> str:
