@@ -338,15 +338,18 @@ def test_base_without_the_stack_adds_everything() -> None:
     assert changes["summary"] == {"add": 2, "delete": 0, "update": 0, "replace": 0, "data_loss": 0, "unchanged": 0}
 
 
-def test_region_change_replaces_every_aws_resource() -> None:
+def test_region_change_replaces_every_regional_aws_resource() -> None:
     component = {**res("mlops:platform:Platform", "platform", {}, model=None), "custom": False}
-    changes = compute_changes(plan(key(), component), plan(key(), component, region="us-east-1"), "base")
+    role = res("aws:iam/role:Role", "fraud-detector-role", {"name": "acme-prod-fraud-detector-sagemaker", "assumeRolePolicy": "{}"})
+    changes = compute_changes(plan(key(), component, role), plan(key(), component, role, region="us-east-1"), "base")
     moved = only(changes, "platform-key")
     assert moved["replace_reasons"] == [
-        "the stack's region changes from eu-west-1 to us-east-1: every AWS resource is created anew in the new region"
+        "the stack's region changes from eu-west-1 to us-east-1: every regional AWS resource is created anew in the new region"
     ]
     assert moved["data_loss"] is True
-    assert changes["summary"]["unchanged"] == 1
+    # IAM is global: the role stays, as does the component.
+    assert [c["name"] for c in changes["resources"]] == ["platform-key"]
+    assert changes["summary"]["unchanged"] == 2
 
 
 def test_types_without_rules_replace_only_on_a_name_change_and_say_so() -> None:

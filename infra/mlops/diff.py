@@ -270,6 +270,15 @@ def _generates_new_identity(change: ResourceChange) -> bool:
     return not rule.keeps_identity(change.inputs)
 
 
+# IAM is a global service: its roles and policies have no region and survive a region change
+# (what refers to them is re-examined through `_follow_new_identities` as usual).
+GLOBAL_TYPE_PREFIXES: tuple[str, ...] = ("aws:iam/",)
+
+
+def _regional(type_token: str) -> bool:
+    return type_token.startswith("aws") and not type_token.startswith(GLOBAL_TYPE_PREFIXES)
+
+
 def identity_tokens(resource: Mapping[str, Any], region: str) -> set[str]:
     """The strings by which other resources in the plan reference this one (its name, id and ARN).
 
@@ -303,7 +312,7 @@ def compute_changes(base: Mapping[str, Any] | None, current: Mapping[str, Any], 
     if base is not None and base.get("region") != current.get("region"):
         region_change = (
             f"the stack's region changes from {base.get('region')} to {current.get('region')}: "
-            "every AWS resource is created anew in the new region"
+            "every regional AWS resource is created anew in the new region"
         )
     changes: dict[str, ResourceChange] = {}
     for urn, resource in current_resources.items():
@@ -318,7 +327,7 @@ def compute_changes(base: Mapping[str, Any] | None, current: Mapping[str, Any], 
     for urn in sorted(set(base_resources) & set(current_resources)):
         old, new = base_resources[urn], current_resources[urn]
         observed = changed_inputs(old.get("inputs") or {}, new.get("inputs") or {}, rule_for(new["type"]))
-        moved = region_change if region_change and new.get("custom", True) and new["type"].startswith("aws") else None
+        moved = region_change if region_change and new.get("custom", True) and _regional(new["type"]) else None
         if not observed and not moved:
             unchanged += 1
             continue
