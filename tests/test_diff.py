@@ -437,3 +437,19 @@ def test_base_plan_file_is_checked(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(InputError, match=r"plan.json:1:2: the base plan is not valid JSON"):
         read_plan_file(path, "prod")
+
+
+def test_a_rotated_secret_still_replaces_the_model_after_redaction() -> None:
+    from mlops.reports.redact import Redactor
+
+    def redacted(ciphertext: str) -> dict:
+        model = res(MODEL, "fraud-detector-serving-model", {"primaryContainer": {"image": "img", "environment": {"API_TOKEN": ciphertext}}})
+        redactor = Redactor(secret_environment={"fraud-detector": frozenset({"API_TOKEN"})}, fingerprinted=frozenset({ciphertext}))
+        return redactor.with_values([ciphertext]).redact(plan(model))
+
+    base, current = redacted("v1:old:cipher"), redacted("v1:new:cipher")
+    assert "v1:" not in json.dumps(base) + json.dumps(current)
+    changes = compute_changes(base, current, "base")
+    change = only(changes, "fraud-detector-serving-model")
+    assert change["action"] == "replace"
+    assert change["changed_inputs"] == ["primaryContainer.environment.API_TOKEN"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -105,7 +106,21 @@ def test_plan_json_holds_no_secret(planned_dev: PlannedProject) -> None:
         assert secret not in text
     written = json.loads(text)
     (model,) = [r for r in written["resources"] if r["type"] == MODEL and r["model"] == "ticket-router"]
-    assert model["inputs"]["primaryContainer"]["environment"] == {"LOG_LEVEL": "info", "ROUTING_API_TOKEN": REDACTED}
+    # The stack file's `secure:` value is redacted with a fingerprint of that value, so `mlops diff`
+    # still sees a rotation; the value itself never appears.
+    fingerprint = hashlib.sha256(PLAINTEXT_SECRET.encode()).hexdigest()[:12]
+    assert model["inputs"]["primaryContainer"]["environment"] == {"LOG_LEVEL": "info", "ROUTING_API_TOKEN": f"[REDACTED:{fingerprint}]"}
+
+
+def test_a_ciphertext_is_fingerprinted_and_a_plaintext_is_not() -> None:
+    redactor = Redactor(fingerprinted=frozenset({"v1:abc:def"}), secret_environment={"m": frozenset({"A", "B"})}).with_values(
+        ["v1:abc:def", "plain-secret"]
+    )
+    model = {"type": "aws:sagemaker/model:Model", "model": "m", "inputs": {"primaryContainer": {"environment": {
+        "A": "v1:abc:def", "B": "plain-secret", "C": "visible"}}}}
+    environment = redactor.redact(model)["inputs"]["primaryContainer"]["environment"]
+    assert environment == {"A": f"[REDACTED:{hashlib.sha256(b'v1:abc:def').hexdigest()[:12]}]", "B": REDACTED, "C": "visible"}
+    assert redactor.redact({"note": "token plain-secret and v1:abc:def"}) == {"note": f"token {REDACTED} and {REDACTED}"}
 
 
 def test_no_report_format_holds_a_secret(planned_dev: PlannedProject, tmp_path: Path) -> None:

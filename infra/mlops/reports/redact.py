@@ -12,10 +12,17 @@ A `Redactor` knows both: the secret *values* (replaced wherever they occur, whol
 longer string) and the secret *positions* (the environment variables that came from a
 SecretRef, replaced whatever their value). Digests are never redacted: they are not secrets,
 and a hex digest that happened to contain a short secret must stay a valid digest.
+
+A Pulumi ciphertext (which the stack file already publishes) is replaced by
+`[REDACTED:<first 12 hex of its SHA-256>]`, so rotating a secret still shows up as a changed
+input in `mlops diff` (the SageMaker model is immutable and gets replaced); any other secret
+value (a plaintext) becomes a bare `[REDACTED]`, since a digest of it would let anyone test
+guesses.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +50,17 @@ class Redactor:
     values: frozenset[str] = frozenset()
     # model name → names of its container environment variables that hold secrets
     secret_environment: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Ciphertexts (public in the stack file): redacted with a fingerprint of the ciphertext.
+    fingerprinted: frozenset[str] = frozenset()
 
     def with_values(self, values: Iterable[str]) -> Redactor:
-        return Redactor(frozenset({*self.values, *(v for v in values if v)}), self.secret_environment)
+        return Redactor(frozenset({*self.values, *(v for v in values if v)}), self.secret_environment, self.fingerprinted)
+
+    def marker(self, value: Any) -> str:
+        """What replaces one whole secret value."""
+        if isinstance(value, str) and value in self.fingerprinted:
+            return f"[REDACTED:{hashlib.sha256(value.encode()).hexdigest()[:12]}]"
+        return REDACTED
 
     def learn(self, resources: Iterable[Mapping[str, Any]]) -> Redactor:
         """This redactor plus every value found at a secret position of the given plan resources.
@@ -62,7 +77,7 @@ class Redactor:
 
     def redact_text(self, text: str) -> str:
         if text in self.values:
-            return REDACTED
+            return self.marker(text)
         for value in sorted(self.values, key=len, reverse=True):
             if len(value) >= MIN_SUBSTRING_LENGTH and value in text:
                 text = text.replace(value, REDACTED)
@@ -104,17 +119,23 @@ class Redactor:
         inputs = dict(node["inputs"])
         for key in ("primaryContainer", "containers"):
             if key in inputs:
-                inputs[key] = _replace_env(inputs[key], variables)
+                inputs[key] = self._replace_env(inputs[key], variables)
         return {**node, "inputs": inputs}
 
+    def _replace_env(self, container: Any, variables: frozenset[str]) -> Any:
+        if isinstance(container, list):
+            return [self._replace_env(c, variables) for c in container]
+        if not (isinstance(container, Mapping) and isinstance(container.get("environment"), Mapping)):
+            return container
+        environment = {
+            k: (v if _already_redacted(v) else self.marker(v)) if k in variables else v for k, v in container["environment"].items()
+        }
+        return {**container, "environment": environment}
 
-def _replace_env(container: Any, variables: frozenset[str]) -> Any:
-    if isinstance(container, list):
-        return [_replace_env(c, variables) for c in container]
-    if not (isinstance(container, Mapping) and isinstance(container.get("environment"), Mapping)):
-        return container
-    environment = {k: REDACTED if k in variables else v for k, v in container["environment"].items()}
-    return {**container, "environment": environment}
+
+def _already_redacted(value: Any) -> bool:
+    """The walk redacts values before positions; keep a fingerprint it already put there."""
+    return isinstance(value, str) and value.startswith(REDACTED[:-1])
 
 
 def secret_config_values(raw_config: Mapping[str, Any] | None) -> set[str]:
@@ -149,7 +170,8 @@ def secrets_for(
     positions = {
         spec.name: frozenset(spec.serving.secret_environment) for spec in map(_spec_of, specs) if spec.serving.secret_environment
     }
-    redactor = Redactor(secret_environment=positions).with_values([*secret_config_values(raw_config), *plaintexts])
+    ciphertexts = secret_config_values(raw_config)
+    redactor = Redactor(secret_environment=positions, fingerprinted=frozenset(ciphertexts)).with_values([*ciphertexts, *plaintexts])
     return redactor.learn(resources)
 
 
