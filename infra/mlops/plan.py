@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ class Plan:
     stack: StackConfig
     specs: list[LoadedSpec]
     resources: list[dict[str, Any]]
+    # Spec files whose evaluated content is not what is on disk (a pin `mlops promote` is trying):
+    # their bytes, so report metadata hashes what was gated.
+    spec_overrides: Mapping[Path, bytes] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {

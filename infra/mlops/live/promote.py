@@ -169,9 +169,10 @@ def promote(
     if dry_run:
         promotion.gate = run_gate(project_dir, plan, registry=registry, require_verified=True)
     else:
+        # The plan first: the report records the hash of the plan.json beside it.
+        write_plan(plan, reports / "promotions" / f"{model}-{pinned}")
         outcome = gate_stack(project_dir, plan, reports / "promotions" / f"{model}-{pinned}", registry=registry, require_verified=True)
         promotion.gate, promotion.gate_report = outcome.result, outcome.report_path
-        write_plan(plan, reports / "promotions" / f"{model}-{pinned}")
     if promotion.gate.decision != "pass":
         raise PromotionRefused(
             f"cannot promote {model} version {pinned} to {environment}: the {stack} gate fails with it pinned"
@@ -245,7 +246,9 @@ def plan_with_spec(inputs: PlanInputs, spec_path: Path, text: str) -> Plan:
         copied = build_plan(root, inputs.stack.stack)
     by_name = {s.spec.name: s.source for s in inputs.specs}
     specs = [LoadedSpec(spec=s.spec, source=by_name.get(s.spec.name, spec_path)) for s in copied.specs]
-    return Plan(project=copied.project, stack=copied.stack, specs=specs, resources=copied.resources)
+    return Plan(
+        project=copied.project, stack=copied.stack, specs=specs, resources=copied.resources, spec_overrides={spec_path: text.encode("utf-8")}
+    )
 
 
 def _apply(ctx: AwsContext, promotion: Promotion, project_dir: Path, actor: str, reason: str) -> None:

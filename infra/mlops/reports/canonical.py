@@ -227,6 +227,7 @@ def build_report(
         spec_files=[s.source for s in plan.specs],
         stack_file=locator.stack_path,
         plan_bytes=plan_bytes,
+        spec_overrides=plan.spec_overrides,
         # The reports the tool writes are not changes to what was gated.
         exclude=[plan_path.parent.parent, project_dir / "reports"],
         now=now,
