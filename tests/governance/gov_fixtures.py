@@ -31,8 +31,11 @@ def policy_source(
     title: str = "A fixture policy",
     controls: str = "[SOC2:CC6.1]",
     waivable: str | None = None,
+    custom: dict[str, str] | None = None,
 ) -> str:
+    """A policy module with its METADATA; `custom` adds `custom:` fields (e.g. resource_types, needs)."""
     waivable_line = f"#   waivable: {waivable}\n" if waivable is not None else ""
+    waivable_line += "".join(f"#   {key}: {value}\n" for key, value in (custom or {}).items())
     return (
         "# METADATA\n"
         f"# title: {title}\n"

@@ -253,13 +253,17 @@ unverified contains finding if {
 """
 
 
+def library_with(library: Path, package: str, rule: str, policy_id: str, **custom: str) -> PolicyBundle:
+    """The fixture library plus one policy checking endpoint configurations."""
+    write(library / Path(*package.split(".")[1:]).with_suffix(".rego"), policy_source(
+        package, rule, policy_id=policy_id, severity="high", title="A fixture policy with custom fields",
+        custom={"resource_types": f"[{ENDPOINT_CONFIG}]", **custom}))
+    return load_bundle(library)
+
+
 def facts_library(library: Path) -> PolicyBundle:
     """The fixture library plus one policy that needs live registry facts."""
-    write(library / "registry" / "approved.rego", policy_source(
-        "mlops.registry.approved", FACTS_RULE, policy_id="registry-approved", severity="high",
-        title="Endpoints serve approved packages", controls="[SOC2:CC8.1]").replace(
-        "#   controls: [SOC2:CC8.1]\n", f"#   controls: [SOC2:CC8.1]\n#   resource_types: [{ENDPOINT_CONFIG}]\n"))
-    return load_bundle(library)
+    return library_with(library, "mlops.registry.approved", FACTS_RULE, "registry-approved")
 
 
 def compliant_document(registry: dict[str, Any] | None) -> dict[str, Any]:
@@ -333,11 +337,8 @@ deny contains violation if {
 
 
 def changes_library(library: Path) -> PolicyBundle:
-    write(library / "changes" / "loss.rego", policy_source(
-        "mlops.changes.loss", CHANGES_RULE, policy_id="changes-loss", severity="high",
-        title="Changes keep data", controls="[SOC2:A1.2]").replace(
-        "#   controls: [SOC2:A1.2]\n", f"#   controls: [SOC2:A1.2]\n#   resource_types: [{ENDPOINT_CONFIG}]\n#   needs: [changes]\n"))
-    return load_bundle(library)
+    """The fixture library plus one policy that only applies to a diff."""
+    return library_with(library, "mlops.changes.loss", CHANGES_RULE, "changes-loss", needs="[changes]")
 
 
 def test_a_policy_that_needs_changes_records_no_evidence_without_them(library: Path) -> None:
