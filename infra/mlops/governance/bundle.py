@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -78,6 +79,31 @@ class PolicyBundle:
     @property
     def policy_ids(self) -> list[str]:
         return [p.id for p in self.policies]
+
+
+def policy_rules(policies: Iterable[PolicyMeta]) -> dict[str, tuple[PolicyMeta, str]]:
+    """Every rule evaluated per policy, by its data path: `deny`, and `unverified` where the policy declares it."""
+    policies = list(policies)
+    rules = {f"data.{p.package}.deny": (p, "deny") for p in policies}
+    rules |= {f"data.{p.package}.unverified": (p, "unverified") for p in policies if p.has_unverified}
+    return rules
+
+
+def evaluate_in_child(job: dict[str, Any], timeout: float, *, timed_out: str, crashed: str, not_loaded: str) -> dict[str, Any]:
+    """Run a regorus job in its child process; every way that can fail is a PolicyEngineError (fail closed).
+
+    The messages say what was being done: `timed_out` is formatted with `timeout`, `crashed`
+    (the worker died) and `not_loaded` (a module did not load) with `error`.
+    """
+    try:
+        outcome = run_in_child(job, timeout)
+    except subprocess.TimeoutExpired as e:
+        raise PolicyEngineError(timed_out.format(timeout=timeout)) from e
+    except RuntimeError as e:
+        raise PolicyEngineError(crashed.format(error=e)) from e
+    if "error" in outcome:
+        raise PolicyEngineError(not_loaded.format(error=outcome["error"]))
+    return outcome
 
 
 def rego_files(policies_dir: Path, *, include_tests: bool) -> list[Path]:
@@ -171,19 +197,16 @@ def _check_unique_ids(policies: list[PolicyMeta]) -> None:
 def _check_compiles(policies: list[PolicyMeta], modules: list[tuple[str, str]], data: dict[str, Any], timeout: float) -> None:
     # Parsing catches syntax errors; evaluating `deny` without input also catches unsafe
     # variables and a missing or misdeclared `deny` rule, which regorus reports only then.
-    rules = {f"data.{policy.package}.deny": policy for policy in policies}
-    rules |= {f"data.{policy.package}.unverified": policy for policy in policies if policy.has_unverified}
-    try:
-        outcome = run_in_child({"modules": modules, "data": data, "document": None, "rules": list(rules)}, timeout)
-    except subprocess.TimeoutExpired as e:
-        raise PolicyEngineError(f"checking the policies took over {timeout:g}s without input; a policy loops, fix it") from e
-    except RuntimeError as e:
-        raise PolicyEngineError(f"embedded Rego engine failed while checking the policies: {e}") from e
-    if "error" in outcome:
-        raise PolicyEngineError(f"{outcome['error']}; the policy does not parse, fix it")
-    for rule, policy in rules.items():
+    rules = policy_rules(policies)
+    outcome = evaluate_in_child(
+        {"modules": modules, "data": data, "document": None, "rules": list(rules)},
+        timeout,
+        timed_out="checking the policies took over {timeout:g}s without input; a policy loops, fix it",
+        crashed="embedded Rego engine failed while checking the policies: {error}",
+        not_loaded="{error}; the policy does not parse, fix it",
+    )
+    for rule, (policy, name) in rules.items():
         result = outcome["results"][rule]
-        name = rule.rsplit(".", 1)[1]
         if "error" in result:
             message = result["error"]
             if "not a valid rule path" in message:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -13,8 +12,8 @@ from opa_client import OpaClient
 from opa_client.errors import DeletePolicyError, RegoParseError
 
 from ..errors import InputError, PolicyEngineError
-from .bundle import ROOT_PACKAGE, PolicyBundle, PolicyMeta
-from .regorus_worker import DEFAULT_TIMEOUT_SECONDS, run_in_child
+from .bundle import ROOT_PACKAGE, PolicyBundle, PolicyMeta, evaluate_in_child, policy_rules
+from .regorus_worker import DEFAULT_TIMEOUT_SECONDS
 
 # Prefix of the policy ids this tool writes to an OPA server; stale ones under it are removed.
 OPA_POLICY_PREFIX = "mlops-platform/"
@@ -28,13 +27,6 @@ class Findings:
 
     deny: Violations
     unverified: Violations = field(default_factory=dict)
-
-
-def rules_of(bundle: PolicyBundle) -> dict[str, tuple[PolicyMeta, str]]:
-    """Every rule an engine evaluates: each policy's `deny`, and `unverified` where the policy declares it."""
-    rules = {f"data.{p.package}.deny": (p, "deny") for p in bundle.policies}
-    rules |= {f"data.{p.package}.unverified": (p, "unverified") for p in bundle.policies if p.has_unverified}
-    return rules
 
 
 class Engine(Protocol):
@@ -74,19 +66,15 @@ class EmbeddedEngine:
         self.timeout = timeout
 
     def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
-        rules = rules_of(bundle)
-        job = {"modules": bundle.modules, "data": bundle.data, "document": document, "rules": list(rules)}
-        try:
-            outcome = run_in_child(job, self.timeout)
-        except subprocess.TimeoutExpired as e:
-            raise PolicyEngineError(
-                f"embedded Rego engine reached no decision within {self.timeout:g}s; a policy may loop over "
-                "the input: fix it, or raise the timeout"
-            ) from e
-        except RuntimeError as e:
-            raise PolicyEngineError(f"embedded Rego engine failed: {e}") from e
-        if "error" in outcome:
-            raise PolicyEngineError(f"{outcome['error']}; the policy bundle did not load into the embedded engine")
+        rules = policy_rules(bundle.policies)
+        outcome = evaluate_in_child(
+            {"modules": bundle.modules, "data": bundle.data, "document": document, "rules": list(rules)},
+            self.timeout,
+            timed_out="embedded Rego engine reached no decision within {timeout:g}s; a policy may loop over "
+            "the input: fix it, or raise the timeout",
+            crashed="embedded Rego engine failed: {error}",
+            not_loaded="{error}; the policy bundle did not load into the embedded engine",
+        )
         findings = Findings(deny={}, unverified={})
         for rule, (policy, kind) in rules.items():
             result = outcome["results"][rule]
@@ -130,7 +118,7 @@ class OpaEngine:
         if not isinstance(response.get("result"), dict):
             raise PolicyEngineError(f"OPA server {self.url}: data.{ROOT_PACKAGE} is undefined after upload; check the server's logs")
         findings = Findings(deny={}, unverified={})
-        for policy, kind in rules_of(bundle).values():
+        for policy, kind in policy_rules(bundle.policies).values():
             found = self._rule(response["result"], policy, kind)
             getattr(findings, kind)[policy.package] = checked_violations(policy, found, kind)
         return findings

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from ..errors import PolicyEngineError
-from .bundle import PACKAGE_LINE, data_files, parse_data, read_source, rego_files
-from .regorus_worker import DEFAULT_TIMEOUT_SECONDS, run_in_child
+from .bundle import PACKAGE_LINE, data_files, evaluate_in_child, parse_data, read_source, rego_files
+from .regorus_worker import DEFAULT_TIMEOUT_SECONDS
 
 # Rule heads start at column 0 in formatted Rego; bodies are indented.
 TEST_RULE = re.compile(r"^(test_\w+)\b", re.MULTILINE)
@@ -79,14 +78,13 @@ def run_rego_tests(policies_dir: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS)
         "document": None,
         "rules": [t.ref for t in tests],
     }
-    try:
-        outcome = run_in_child(job, timeout)
-    except subprocess.TimeoutExpired as e:
-        raise PolicyEngineError(f"Rego tests did not finish within {timeout:g}s; a test or policy may loop, fix it") from e
-    except RuntimeError as e:
-        raise PolicyEngineError(f"embedded Rego engine failed: {e}") from e
-    if "error" in outcome:
-        raise PolicyEngineError(f"{outcome['error']}; fix the module before running tests")
+    outcome = evaluate_in_child(
+        job,
+        timeout,
+        timed_out="Rego tests did not finish within {timeout:g}s; a test or policy may loop, fix it",
+        crashed="embedded Rego engine failed: {error}",
+        not_loaded="{error}; fix the module before running tests",
+    )
     return RegoTestReport(results=[_result(t, outcome["results"][t.ref]) for t in tests])
 
 
