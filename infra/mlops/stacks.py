@@ -115,15 +115,11 @@ class StacksOverview:
         }
 
 
-def stack_names(project_dir: Path) -> list[str]:
-    """Stacks with a `Pulumi.<stack>.yaml` in the project, sorted."""
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml") if p.is_file())
-
-
 def stacks_overview(
     project_dir: Path, *, reports_dir: Path | None = None, ledger: Path | None = None, today: date | None = None
 ) -> StacksOverview:
     from .audit.ledger import default_ledger_path
+    from .specs.loader import stack_names
 
     overview = StacksOverview(
         rows=[_stack_row(project_dir, name) for name in stack_names(project_dir)],

@@ -7,12 +7,12 @@ from typing import Any
 
 from .errors import InputError
 from .plan import project_name
-from .specs.loader import load_specs, load_stack_settings, secret_ref_problems
+from .specs.loader import load_specs, load_stack_settings, secret_ref_problems, stack_names
 from .specs.model import ENVIRONMENTS, ModelSpec
 
 
-def stack_names(project_dir: Path) -> list[str]:
-    names = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+def project_stacks(project_dir: Path) -> list[str]:
+    names = stack_names(project_dir)
     if not names:
         raise InputError(f"{project_dir}: no Pulumi.<stack>.yaml files; create one per environment")
     return names
@@ -21,7 +21,7 @@ def stack_names(project_dir: Path) -> list[str]:
 def validate_project(project_dir: Path, stack: str | None = None) -> list[tuple[str, str, int]]:
     """(stack, environment, model count) per valid stack; every problem of every stack in one error."""
     results, problems = [], []
-    for name in [stack] if stack else stack_names(project_dir):
+    for name in [stack] if stack else project_stacks(project_dir):
         try:
             config, raw = load_stack_settings(project_dir, name)
             specs = load_specs(project_dir / config.models_dir, config.environment, config.name_prefix)

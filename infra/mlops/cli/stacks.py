@@ -38,7 +38,8 @@ def stacks(
     Exit 2 when a stack's files or the waivers are invalid (the other stacks are still shown),
     1 when the audit ledger does not verify.
     """
-    from ..stacks import stack_names, stacks_overview
+    from ..specs.loader import stack_names
+    from ..stacks import stacks_overview
 
     if not stack_names(project_dir):
         from ..errors import InputError

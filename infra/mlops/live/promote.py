@@ -28,7 +28,7 @@ from ..errors import ExitCode, InputError, MlopsError
 from ..governance.gate import GateResult
 from ..plan import Plan, PlanInputs, build_plan, load_inputs, write_plan
 from ..policy_gate import gate_stack, run_gate
-from ..specs.loader import LoadedSpec, load_stack_file
+from ..specs.loader import LoadedSpec, load_stack_file, stack_names
 from .aws import AwsContext, call, live_context
 from .registry import PACKAGE_ARN, expected_group, facts_with_context, metric_problem, package_facts
 from .specfile import pin_path, set_value, write_atomically
@@ -82,8 +82,7 @@ class Promotion:
 def stack_for_environment(project_dir: Path, environment: str) -> str:
     """The one stack whose `mlops:environment` is `environment`; ambiguity or none is an input error."""
     matches = []
-    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
-        name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    for name in stack_names(project_dir):
         if load_stack_file(project_dir, name).environment == environment:
             matches.append(name)
     if len(matches) != 1:

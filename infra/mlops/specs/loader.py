@@ -294,11 +294,16 @@ def load_stack_file(project_dir: Path, stack: str) -> StackConfig:
     return load_stack_settings(project_dir, stack)[0]
 
 
+def stack_names(project_dir: Path) -> list[str]:
+    """Stacks with a `Pulumi.<stack>.yaml` in the project, sorted."""
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml") if p.is_file())
+
+
 def load_stack_settings(project_dir: Path, stack: str) -> tuple[StackConfig, dict[str, Any]]:
     """`Pulumi.<stack>.yaml` read once: its typed StackConfig and its raw `config:` mapping."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        available = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+        available = stack_names(project_dir)
         raise InputError(f"{path}: stack '{stack}' has no config file; available stacks: {', '.join(available) or 'none'}")
     source = read_yaml(path)
     raw = plain(source.data) or {}
