@@ -89,11 +89,12 @@ class Redactor:
         if isinstance(node, list):
             return [self._walk(item) for item in node]
         if isinstance(node, Mapping):
-            out = {
+            # Secret positions first, while their values are still the secrets the markers describe.
+            node = self._redact_positions(node)
+            return {
                 self.redact_text(key) if isinstance(key, str) else key: value if key in DIGEST_KEYS else self._walk(value)
                 for key, value in node.items()
             }
-            return self._redact_positions(out)
         return node
 
     def _secret_variables(self, resource: Mapping[str, Any]) -> frozenset[str]:
@@ -112,7 +113,7 @@ class Redactor:
             return []
         return [env[v] for env in self._environments(resource["inputs"]) for v in variables if v in env]
 
-    def _redact_positions(self, node: dict[str, Any]) -> dict[str, Any]:
+    def _redact_positions(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         variables = self._secret_variables(node)
         if not variables:
             return node
@@ -127,15 +128,8 @@ class Redactor:
             return [self._replace_env(c, variables) for c in container]
         if not (isinstance(container, Mapping) and isinstance(container.get("environment"), Mapping)):
             return container
-        environment = {
-            k: (v if _already_redacted(v) else self.marker(v)) if k in variables else v for k, v in container["environment"].items()
-        }
+        environment = {k: self.marker(v) if k in variables else v for k, v in container["environment"].items()}
         return {**container, "environment": environment}
-
-
-def _already_redacted(value: Any) -> bool:
-    """The walk redacts values before positions; keep a fingerprint it already put there."""
-    return isinstance(value, str) and value.startswith(REDACTED[:-1])
 
 
 def secret_config_values(raw_config: Mapping[str, Any] | None) -> set[str]:
