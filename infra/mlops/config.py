@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from .errors import InputError
-from .specs.loader import stack_config_from_values
+from .specs.loader import qualified_key, stack_config_from_values
 from .specs.stack import CONFIG_KEYS, StackConfig
 
 OBJECT_KEYS = frozenset({"network"})
@@ -18,11 +18,6 @@ def stack_config() -> StackConfig:
     values = {key: value for key, value in values.items() if value is not None}
     values["aws:region"] = pulumi.Config("aws").get("region")
     return stack_config_from_values(pulumi.get_stack(), values)
-
-
-def qualified_key(key: str, project: str) -> str:
-    """`name` → `<project>:name`, as Pulumi stores unqualified keys; `namespace:name` stays."""
-    return key if ":" in key else f"{project}:{key}"
 
 
 def secret_value(key: str, where: str) -> pulumi.Output[str]:

@@ -320,6 +320,11 @@ def secure_value(value: Any) -> str | None:
     return None
 
 
+def qualified_key(key: str, project: str) -> str:
+    """`name` → `<project>:name`, as Pulumi stores unqualified keys; `namespace:name` stays."""
+    return key if ":" in key else f"{project}:{key}"
+
+
 def secret_ref_problems(
     specs: Iterable[LoadedSpec], config: Mapping[str, Any], *, project: str, stack: str, environment: str
 ) -> list[str]:
@@ -330,7 +335,7 @@ def secret_ref_problems(
         refs = item.spec.serving.secret_environment
         source = read_yaml(item.source) if refs else None
         for variable, key in sorted(refs.items()):
-            full = key if ":" in key else f"{project}:{key}"
+            full = qualified_key(key, project)
             value = config.get(full)
             if secure_value(value) is not None:
                 continue
