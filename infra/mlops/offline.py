@@ -148,37 +148,6 @@ def _unwrap_secrets(value: Any) -> Any:
     return value
 
 
-class _OutputTracker:
-    """The queue of pending outputs Pulumi keeps, with O(1) removal.
-
-    Pulumi tracks every Output in a deque and removes each one as it resolves, which is
-    quadratic in the outputs alive at once; large offline plans spent most of their time there.
-    """
-
-    def __init__(self) -> None:
-        self._items: dict[Any, None] = {}
-
-    def append(self, item: Any) -> None:
-        self._items[item] = None
-
-    def remove(self, item: Any) -> None:
-        try:
-            del self._items[item]
-        except KeyError:
-            raise ValueError(item) from None
-
-    def popleft(self) -> Any:
-        item = next(iter(self._items))
-        del self._items[item]
-        return item
-
-    def clear(self) -> None:
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def runtime_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """Config as the Pulumi runtime takes it (objects as JSON text), and the keys that are secrets.
 
@@ -206,7 +175,6 @@ def run_program(
     monitor = CapturingMonitor(PlanMocks(region), project, stack)
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    settings.SETTINGS.outputs = _OutputTracker()
     try:
         _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
     except MlopsError:

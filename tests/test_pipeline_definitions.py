@@ -1,0 +1,39 @@
+"""The SageMaker SDK 2.x still builds the examples' pipeline definitions byte for byte under the
+`packaging` release that pyproject's uv override admits beyond the SDK's declared cap.
+
+The fixtures were captured with the SDK on the `packaging` it declares (24.2); any change in
+what the SDK emits on the newer `packaging` shows up here as a changed step argument.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from mlops.plan import build_plan
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "pipelines"
+PIPELINE = "aws:sagemaker/pipeline:Pipeline"
+
+
+def test_the_override_is_what_runs() -> None:
+    assert int(version("packaging").split(".")[0]) >= 26
+    assert version("sagemaker").startswith("2.")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pipeline_definitions_unchanged(stack: str) -> None:
+    plan = build_plan(REPO, stack)
+    built = {
+        r["name"].removesuffix("-training-pipeline"): json.loads(r["inputs"]["pipelineDefinition"])
+        for r in plan.resources
+        if r["type"] == PIPELINE
+    }
+    expected = json.loads((FIXTURES / f"{stack}.json").read_text(encoding="utf-8"))
+    assert sorted(built) == sorted(expected) == ["churn-predictor", "fraud-detector", "ticket-router"]
+    for model, definition in expected.items():
+        assert built[model] == definition, model
