@@ -6,10 +6,12 @@ no parent and no dependencies, so the monitor itself is wrapped to record them.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +169,30 @@ def runtime_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     return values, sorted(secret_keys)
 
 
+# Generation-0 collections per program run: rare enough that the collector stops walking the
+# pending-output graph Pulumi keeps alive until the program ends, frequent enough to bound garbage.
+_GC_THRESHOLD = 200_000
+
+
+@contextmanager
+def _collector_for_program() -> Iterator[None]:
+    """Python's cyclic collector tuned for a program run: objects alive before it are frozen
+    out of collection, and collections become rare.
+
+    Every Output, task and future of the run stays reachable until the run ends, so each
+    collection walked an ever larger graph and found nothing: about 40% of the run's CPU.
+    """
+    gc.collect()
+    gc.freeze()
+    threshold = gc.get_threshold()
+    gc.set_threshold(_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def run_program(
     project: str, stack: str, region: str, config: dict[str, Any], program: Callable[[], None]
 ) -> list[CapturedResource]:
@@ -176,7 +202,8 @@ def run_program(
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
     try:
-        _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
+        with _collector_for_program():
+            _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
     except MlopsError:
         raise
     except Exception as e:  # the program is user-extensible code; report, don't crash

@@ -19,6 +19,7 @@ logging.getLogger("sagemaker.config").setLevel(logging.ERROR)
 logging.getLogger("botocore").setLevel(logging.WARNING)
 
 import boto3  # noqa: E402
+import sagemaker.estimator  # noqa: E402
 import sagemaker.utils  # noqa: E402
 from sagemaker import image_uris  # noqa: E402
 from sagemaker.estimator import Estimator  # noqa: E402
@@ -45,6 +46,18 @@ _validate_sdk_config(_SDK_CONFIG)
 # The SDK re-validates its whole JSON schema on every config lookup (about 0.2 s, 25 lookups
 # per pipeline); our config never changes, so it is validated once above.
 sagemaker.utils.validate_sagemaker_config = lambda config=None: None if config is _SDK_CONFIG else _validate_sdk_config(config)
+
+
+
+class _NoTensorBoardApp:
+    """Stands in for the TensorBoard app helper every Estimator builds, which creates a boto3
+    SageMaker client (a third of a definition's cost) used only to open TensorBoard in Studio."""
+
+    def __init__(self, region: str | None = None) -> None:
+        self.region = region
+
+
+sagemaker.estimator.TensorBoardApp = _NoTensorBoardApp
 
 PROCESSING_FRAMEWORK = ("sklearn", "1.2-1")
 _FRAMEWORKS_NEEDING_PY_VERSION = {"pytorch", "tensorflow"}
