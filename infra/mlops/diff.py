@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, ProgramError
+from .files import write_atomically
 from .plan import PLAN_FORMAT_VERSION, render_json
 from .replacements import (
     FALLBACK_NOTE,
@@ -610,6 +611,6 @@ def write_changes(changes: Mapping[str, Any], reports_dir: Path, environment: st
     out = reports_dir / str(changes["stack"])
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / "diff.json", out / "diff.md"
-    json_path.write_text(render_json(dict(changes)), encoding="utf-8")
-    md_path.write_text(render_markdown(changes, environment), encoding="utf-8")
+    write_atomically(json_path, render_json(dict(changes)).encode("utf-8"))
+    write_atomically(md_path, render_markdown(changes, environment).encode("utf-8"))
     return json_path, md_path

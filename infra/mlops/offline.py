@@ -22,6 +22,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _sync_await
 
 from .errors import MlopsError, ProgramError
+from .program_inputs import ProgramInputs, provided_inputs
 from .specs.loader import secure_value
 
 MOCK_ACCOUNT = "123456789012"
@@ -211,7 +212,14 @@ def run_program(
     return sorted(monitor.captured, key=lambda r: r.urn)
 
 
-def run_entry_point(project_dir: Path, project: str, stack: str, region: str, config: dict[str, Any]) -> list[CapturedResource]:
-    """Run the project's own `infra/__main__.py`, exactly the file `pulumi up` runs."""
+def run_entry_point(
+    project_dir: Path, project: str, config: dict[str, Any], inputs: ProgramInputs
+) -> list[CapturedResource]:
+    """Run the project's own `infra/__main__.py`, exactly the file `pulumi up` runs, handing it `inputs`."""
     entry = project_dir / "infra" / "__main__.py"
-    return run_program(project, stack, region, config, lambda: runpy.run_path(str(entry), run_name="__main__"))
+
+    def program() -> None:
+        with provided_inputs(inputs):
+            runpy.run_path(str(entry), run_name="__main__")
+
+    return run_program(project, inputs.stack.stack, inputs.stack.region, config, program)

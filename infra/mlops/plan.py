@@ -4,29 +4,77 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import offline
+from .capture import capture_resources
 from .errors import InputError
 from .policy_input import attribute_models, resource_entry
-from .specs.loader import LoadedSpec, load_specs, load_stack_settings, plain, read_yaml, secret_ref_problems
+from .specs.loader import (
+    LoadedSpec,
+    StackFile,
+    load_specs,
+    load_stack_settings,
+    parse_yaml,
+    plain,
+    read_yaml,
+    secret_ref_problems,
+    spec_from_source,
+)
 from .specs.stack import StackConfig
 
 PLAN_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Plan:
+class PlanInputs:
+    """Every input file a plan reads, each read and parsed once and validated before the program runs."""
+
+    project_dir: Path
     project: str
-    stack: StackConfig
+    stack_file: StackFile
     specs: list[LoadedSpec]
+
+    @property
+    def stack(self) -> StackConfig:
+        return self.stack_file.settings
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.stack_file.config
+
+
+    def with_spec(self, path: Path, raw: bytes) -> PlanInputs:
+        """These inputs with one spec file's content replaced by `raw` (a pin `mlops promote` tries),
+        parsed and validated as if it were on disk; nothing is copied or written."""
+        environment = self.stack.environment
+        source = parse_yaml(path, raw)
+        replaced = LoadedSpec(spec=spec_from_source(source, environment), source=path, file=source)
+        if not any(item.source == path for item in self.specs):
+            raise InputError(f"{path}: not one of the stack's model specs")
+        specs = [replaced if item.source == path else item for item in self.specs]
+        return PlanInputs(project_dir=self.project_dir, project=self.project, stack_file=self.stack_file, specs=specs)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The inputs and the resources the program declared from them."""
+
+    inputs: PlanInputs
     resources: list[dict[str, Any]]
-    # Spec files whose evaluated content is not what is on disk (a pin `mlops promote` is trying):
-    # their bytes, so report metadata hashes what was gated.
-    spec_overrides: Mapping[Path, bytes] = field(default_factory=dict)
+
+    @property
+    def project(self) -> str:
+        return self.inputs.project
+
+    @property
+    def stack(self) -> StackConfig:
+        return self.inputs.stack
+
+    @property
+    def specs(self) -> list[LoadedSpec]:
+        return self.inputs.specs
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,55 +103,38 @@ def project_name(project_dir: Path) -> str:
     return name
 
 
-@dataclass(frozen=True)
-class PlanInputs:
-    """Everything the program reads, validated before it runs."""
-
-    project_dir: Path
-    project: str
-    stack: StackConfig
-    specs: list[LoadedSpec]
-    config: dict[str, Any]
-
-
 def load_inputs(project_dir: Path, stack_name: str) -> PlanInputs:
-    """Project name, stack config and model specs; every user error surfaces here as InputError."""
+    """Project name, stack file and model specs; every user error surfaces here as InputError."""
     project = project_name(project_dir)
-    stack, config = load_stack_settings(project_dir, stack_name)
+    stack_file = load_stack_settings(project_dir, stack_name)
+    stack = stack_file.settings
     specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
-    problems = secret_ref_problems(specs, config, project=project, stack=stack_name, environment=stack.environment)
+    problems = secret_ref_problems(specs, stack_file.config, project=project, stack=stack_name, environment=stack.environment)
     if problems:
         raise InputError(
-            f"{project_dir / f'Pulumi.{stack_name}.yaml'}: secrets the model specs reference are not set as secrets", problems=problems
+            f"{stack_file.source.path}: secrets the model specs reference are not set as secrets", problems=problems
         )
-    return PlanInputs(project_dir=project_dir, project=project, stack=stack, specs=specs, config=config)
+    return PlanInputs(project_dir=project_dir, project=project, stack_file=stack_file, specs=specs)
 
 
-def capture(inputs: PlanInputs) -> Plan:
-    """Run the program under mocks and capture every resource it declares."""
-    stack = inputs.stack
-    captured = offline.run_entry_point(inputs.project_dir, inputs.project, stack.stack, stack.region, inputs.config)
+def capture(inputs: PlanInputs, *, jobs: int = 1, cache_dir: Path | None = None) -> Plan:
+    """Run the program under mocks and capture every resource it declares.
+
+    `jobs` worker processes share the models; `cache_dir` holds per-model subgraphs reused while
+    everything they depend on is unchanged. Either way the result is what one cold run gives.
+    """
+    captured = capture_resources(inputs, jobs=jobs, cache_dir=cache_dir)
     resources = [
         {"custom": r.custom, **resource_entry(r.urn, r.type, r.name, r.parent, r.dependencies, r.inputs)} for r in captured
     ]
     attribute_models(resources)
-    return Plan(project=inputs.project, stack=stack, specs=inputs.specs, resources=resources)
+    return Plan(inputs=inputs, resources=resources)
 
 
-def build_plan(project_dir: Path, stack_name: str) -> Plan:
+def build_plan(project_dir: Path, stack_name: str, *, jobs: int = 1, cache_dir: Path | None = None) -> Plan:
     """Validate the inputs, run the program under mocks and capture every resource."""
-    return capture(load_inputs(project_dir, stack_name))
+    return capture(load_inputs(project_dir, stack_name), jobs=jobs, cache_dir=cache_dir)
 
 
 def render_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_plan(plan: Plan, reports_dir: Path) -> Path:
-    """Write `reports/<stack>/plan.json`, with every secret value and secret environment variable redacted."""
-    from .reports.redact import redacted_plan  # the reports package imports this module
-
-    out = reports_dir / plan.stack.stack / "plan.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_json(redacted_plan(plan)), encoding="utf-8")
-    return out

@@ -10,13 +10,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .audit.ledger import append_entry, check_tail, current_actor, default_ledger_path, gate_entry
 from .governance.bundle import PolicyBundle, load_bundle
 from .governance.enforcement import Enforcement, load_enforcement
 from .governance.engines import Engine, engine_from_settings
 from .governance.gate import GateResult, evaluate_gate
 from .governance.waivers import Waiver, load_waivers
+from .files import write_atomically
 from .plan import Plan
 from .policy_input import policy_document
+from .reports import build_report, render_reports, write_reports
+from .reports.redact import PlanFile
 from .specs.stack import StackConfig
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class GateOutcome:
     result: GateResult
     report: dict[str, Any]
     report_path: Path
+    plan_path: Path
     rendered: dict[str, Path]
     ledger_entry: dict[str, Any] | None
 
@@ -77,37 +82,42 @@ def gate_stack(
     plan: Plan,
     reports_dir: Path,
     *,
+    plan_file: PlanFile | None = None,
     registry: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     require_verified: bool = False,
     today: date | None = None,
     ledger: Path | None = None,
 ) -> GateOutcome:
-    """Gate a plan, write policy-report.json and its renderings, and append the decision to the audit ledger.
+    """Gate a plan; write plan.json, policy-report.json and its renderings; append the decision to the audit ledger.
 
     Every command that decides (plan, diff, up, promote) goes through here, so each decision
     is reported and recorded the same way. The canonical report is also kept, byte for byte,
     as `<stack>/evidence/<sha256>.json`: the ledger entry points there, so the evidence an
-    auditor follows from an old entry is never overwritten by a later gate.
+    auditor follows from an old entry is never overwritten by a later gate. The ledger entry
+    is appended before the reports are replaced, so no report becomes visible without it.
     """
-    from .audit.ledger import append_entry, check_tail, current_actor, default_ledger_path, gate_entry
-    from .reports import build_report, write_reports
-
     ledger = ledger or default_ledger_path(project_dir)
     check_tail(ledger)  # a tampered ledger stops the command before any report is (over)written
     result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
+    plan_file = plan_file or PlanFile.of(plan)
     out_dir = reports_dir / result.stack
-    report = build_report(result.to_dict(), plan=plan, project_dir=project_dir, plan_path=out_dir / "plan.json", changes=changes)
-    rendered = write_reports(report, out_dir)
-    path = rendered["json"]
-    data = path.read_bytes()
+    report = build_report(
+        result.to_dict(), plan=plan, plan_file=plan_file, project_dir=project_dir, reports_dir=reports_dir, changes=changes
+    )
+    texts = render_reports(report)
+    data = texts["json"].encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     evidence = out_dir / "evidence" / f"{digest}.json"
-    evidence.parent.mkdir(parents=True, exist_ok=True)
-    evidence.write_bytes(data)
-    entry = append_entry(
-        ledger,
-        gate_entry(report, evidence, digest, current_actor(), base=project_dir),
+    write_atomically(evidence, data)
+    entry = append_entry(ledger, gate_entry(report, evidence, digest, current_actor(), base=project_dir))
+    plan_path = plan_file.write(reports_dir)
+    rendered = write_reports(texts, out_dir)
+    return GateOutcome(
+        result=result,
+        report=report,
+        report_path=rendered["json"],
+        plan_path=plan_path,
+        rendered={**rendered, "evidence": evidence},
+        ledger_entry=entry,
     )
-    return GateOutcome(result=result, report=report, report_path=path, rendered={**rendered, "evidence": evidence}, ledger_entry=entry)
-

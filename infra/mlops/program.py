@@ -1,4 +1,4 @@
-"""The Pulumi program: read config once, load specs, build the platform and one ModelStack per model."""
+"""The Pulumi program: the platform base and one ModelStack per model, from loaded inputs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pulumi
 from . import config, sagemaker_adapter
 from .components.model_stack import Images, ModelStack, ModelStackArgs
 from .components.platform import Platform, PlatformArgs
-from .components.tags import platform_tags
 from .errors import InputError
+from .program_inputs import ProgramInputs, provided
 from .specs.loader import LoadedSpec, load_specs
 
 
@@ -33,10 +33,18 @@ def resolve_images(loaded: list[LoadedSpec], region: str) -> dict[str, Images]:
 
 
 def define_stack(project_dir: Path) -> None:
-    stack = config.stack_config()
-    loaded = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
+    """The entry point's whole work: under `pulumi up` it loads the stack config and specs itself."""
+    inputs = provided()
+    if inputs is None:
+        stack = config.stack_config()
+        inputs = ProgramInputs.whole_stack(stack, load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix))
+    declare(inputs)
+
+
+def declare(inputs: ProgramInputs) -> None:
+    stack, loaded = inputs.stack, inputs.specs
     images = resolve_images(loaded, stack.region)
-    platform = Platform("platform", PlatformArgs(stack=stack, tags=platform_tags(stack, [x.spec for x in loaded])))
+    platform = Platform("platform", PlatformArgs(stack=stack, tags=inputs.platform_tags))
     endpoints = {}
     for item in loaded:
         model = ModelStack(

@@ -139,7 +139,7 @@ def _stack_row(project_dir: Path, name: str) -> StackRow:
 
     row = StackRow(stack=name)
     try:
-        stack, _config = load_stack_settings(project_dir, name)
+        stack = load_stack_settings(project_dir, name).settings
         row.environment, row.region = stack.environment, stack.region
         specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
     except MlopsError as e:

@@ -21,14 +21,17 @@ def project_stacks(project_dir: Path) -> list[str]:
 def validate_project(project_dir: Path, stack: str | None = None) -> list[tuple[str, str, int]]:
     """(stack, environment, model count) per valid stack; every problem of every stack in one error."""
     results, problems = [], []
-    for name in [stack] if stack else project_stacks(project_dir):
+    names = [stack] if stack else project_stacks(project_dir)
+    project = project_name(project_dir)
+    for name in names:
         try:
-            config, raw = load_stack_settings(project_dir, name)
+            stack_file = load_stack_settings(project_dir, name)
+            config, raw = stack_file.settings, stack_file.config
             specs = load_specs(project_dir / config.models_dir, config.environment, config.name_prefix)
         except InputError as e:
             problems.extend(e.problems or [e.message])
             continue
-        secrets = secret_ref_problems(specs, raw, project=project_name(project_dir), stack=name, environment=config.environment)
+        secrets = secret_ref_problems(specs, raw, project=project, stack=name, environment=config.environment)
         if secrets:
             problems.extend(secrets)
             continue

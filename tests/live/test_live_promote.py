@@ -96,8 +96,8 @@ def test_promotion_approves_pins_and_records(aws: LocalAws, project: Path) -> No
     # Its metadata hashes what was gated: the specs with the new pin, and the plan.json beside it.
     from mlops.reports.metadata import digest_files, sha256_bytes
 
-    specs = sorted((project / "models").glob("*.yaml"))
-    assert report["metadata"]["sha256"]["specs"] == digest_files(project, specs) != digest_files(project, specs, {spec: before.encode()})
+    specs = {p: p.read_bytes() for p in (project / "models").glob("*.yaml")}
+    assert report["metadata"]["sha256"]["specs"] == digest_files(project, specs) != digest_files(project, {**specs, spec: before.encode()})
     plan_json = project / "reports" / "promotions" / "fraud-detector-15" / "prod" / "plan.json"
     assert report["metadata"]["sha256"]["plan"] == sha256_bytes(plan_json.read_bytes())
     # The promoted project now passes the prod gate with live facts: the pin and the approval agree.

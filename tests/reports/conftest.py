@@ -40,6 +40,7 @@ class PlannedProject:
     plan: object  # mlops.plan.Plan
     reports: Path
     plan_path: Path
+    plan_file: object  # mlops.reports.redact.PlanFile
     ciphertexts: tuple[str, ...]
 
 
@@ -47,7 +48,7 @@ def _secure_values(stack_file: Path) -> tuple[str, ...]:
     from mlops.reports.redact import secret_config_values
     from mlops.specs.loader import load_stack_settings
 
-    return tuple(sorted(secret_config_values(load_stack_settings(stack_file.parent, stack_file.stem.split(".")[1])[1])))
+    return tuple(sorted(secret_config_values(load_stack_settings(stack_file.parent, stack_file.stem.split(".")[1]).config)))
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +58,8 @@ def planned_dev(tmp_path_factory: pytest.TempPathFactory) -> PlannedProject:
     Its secret is given to the runner as a known plaintext (`secure: <plaintext>`), the way
     `pulumi up` hands the program a decrypted value.
     """
-    from mlops.plan import build_plan, write_plan
+    from mlops.plan import build_plan
+    from mlops.reports.redact import PlanFile
 
     root = copy_project(tmp_path_factory.mktemp("dev") / "project")
     stack_file = root / "Pulumi.dev.yaml"
@@ -68,16 +70,19 @@ def planned_dev(tmp_path_factory: pytest.TempPathFactory) -> PlannedProject:
     stack_file.write_text(text, encoding="utf-8")
     plan = build_plan(root, "dev")
     reports = root / "reports"
-    return PlannedProject(root, "dev", plan, reports, write_plan(plan, reports), (*ciphertexts, PLAINTEXT_SECRET))
+    plan_file = PlanFile.of(plan)
+    return PlannedProject(root, "dev", plan, reports, plan_file.write(reports), plan_file, (*ciphertexts, PLAINTEXT_SECRET))
 
 
 @pytest.fixture(scope="session")
 def planned_unready(tmp_path_factory: pytest.TempPathFactory) -> PlannedProject:
     """tests/fixtures/unready-prod (one model that breaks eight prod policies), prod stack, planned once."""
-    from mlops.plan import build_plan, write_plan
+    from mlops.plan import build_plan
+    from mlops.reports.redact import PlanFile
 
     root = copy_project(tmp_path_factory.mktemp("unready") / "project", models=False)
     shutil.copy(REPO / "tests" / "fixtures" / "unready-prod" / "scoring-api.yaml", root / "models" / "scoring-api.yaml")
     plan = build_plan(root, "prod")
     reports = root / "reports"
-    return PlannedProject(root, "prod", plan, reports, write_plan(plan, reports), _secure_values(root / "Pulumi.prod.yaml"))
+    plan_file = PlanFile.of(plan)
+    return PlannedProject(root, "prod", plan, reports, plan_file.write(reports), plan_file, _secure_values(root / "Pulumi.prod.yaml"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops.policy_gate import run_gate
-from mlops.reports import build_report, load_report, schema_problems, write_reports
+from mlops.reports import build_report, load_report, render_reports, schema_problems, write_reports
 from mlops.reports.canonical import Locator
 from mlops.reports.metadata import digest_files
 
@@ -22,7 +22,10 @@ NOW = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
 
 def report_for(planned: PlannedProject, project_dir: Path | None = None, **kwargs) -> dict:
     gate = run_gate(project_dir or planned.root, planned.plan).to_dict()
-    return build_report(gate, plan=planned.plan, project_dir=planned.root, plan_path=planned.plan_path, now=NOW, **{"changes": None, **kwargs})
+    return build_report(
+        gate, plan=planned.plan, plan_file=planned.plan_file, project_dir=planned.root, reports_dir=planned.reports, now=NOW,
+        **{"changes": None, **kwargs},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,7 @@ def test_metadata_records_tool_time_and_input_digests(dev_report: dict, planned_
     sha = meta["sha256"]
     assert sha["policy_bundle"] == dev_report["policy_bundle_sha256"]
     assert sha["plan"] == hashlib.sha256(planned_dev.plan_path.read_bytes()).hexdigest()
-    assert sha["specs"] == digest_files(planned_dev.root, sorted((planned_dev.root / "models").glob("*.yaml")))
+    assert sha["specs"] == digest_files(planned_dev.root, {p: p.read_bytes() for p in (planned_dev.root / "models").glob("*.yaml")})
     assert sha["stack_file"] == hashlib.sha256((planned_dev.root / "Pulumi.dev.yaml").read_bytes()).hexdigest()
 
 
@@ -136,8 +139,8 @@ def test_changes_are_copied_and_validated(planned_dev: PlannedProject) -> None:
 
 
 def test_written_reports_are_deterministic_and_load_back(dev_report: dict, tmp_path: Path) -> None:
-    first = write_reports(dev_report, tmp_path / "a" / "dev")
-    second = write_reports(json.loads(json.dumps(dev_report)), tmp_path / "b" / "dev")
+    first = write_reports(render_reports(dev_report), tmp_path / "a" / "dev")
+    second = write_reports(render_reports(json.loads(json.dumps(dev_report))), tmp_path / "b" / "dev")
     for fmt in first:
         assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
     text = first["json"].read_text()

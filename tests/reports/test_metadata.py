@@ -83,17 +83,11 @@ def test_timestamp_is_utc_to_the_second() -> None:
 
 
 def test_spec_digest_depends_on_names_and_bytes_not_location(tmp_path: Path) -> None:
-    def project(root: Path, files: dict[str, str]) -> list[Path]:
-        paths = []
-        for name, text in files.items():
-            path = root / "models" / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            paths.append(path)
-        return paths
+    def project(root: Path, files: dict[str, str]) -> dict[Path, bytes]:
+        return {root / "models" / name: text.encode() for name, text in files.items()}
 
     files = {"a.yaml": "a: 1\n", "b.yaml": "b: 2\n"}
     first = digest_files(tmp_path / "one", project(tmp_path / "one", files))
-    assert first == digest_files(tmp_path / "two", list(reversed(project(tmp_path / "two", files))))
+    assert first == digest_files(tmp_path / "two", dict(reversed(project(tmp_path / "two", files).items())))
     assert first != digest_files(tmp_path / "three", project(tmp_path / "three", {"a.yaml": "a: 1\n", "b.yaml": "b: 3\n"}))
     assert first != digest_files(tmp_path / "four", project(tmp_path / "four", {"a.yaml": "a: 1\n", "c.yaml": "b: 2\n"}))

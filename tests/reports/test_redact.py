@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mlops.cli import app
 from mlops.policy_gate import run_gate
-from mlops.reports import build_report, write_reports
+from mlops.reports import build_report, render_reports, write_reports
 from mlops.reports.redact import REDACTED, Redactor, secret_config_values, secrets_for
 from mlops.specs.loader import load_stack_settings
 
@@ -80,11 +80,11 @@ def test_secure_config_values_are_secrets() -> None:
     assert secret_config_values(config) == {"v1:abc:def"}
 
 
-def test_secrets_for_reads_the_stack_file(project: Path) -> None:
+def test_secrets_for_takes_the_stack_files_secure_values(project: Path) -> None:
     from mlops.specs.loader import load_specs
 
     specs = load_specs(project / "models", "dev", "acme")
-    redactor = secrets_for(project, "dev", specs)
+    redactor = secrets_for(specs, load_stack_settings(project, "dev").config)
     (ciphertext,) = redactor.values
     assert ciphertext.startswith("v1:") and ciphertext in (project / "Pulumi.dev.yaml").read_text()
     assert redactor.secret_environment == {"ticket-router": frozenset({"ROUTING_API_TOKEN"})}
@@ -133,8 +133,11 @@ def test_no_report_format_holds_a_secret(planned_dev: PlannedProject, tmp_path: 
             "message": f"env ROUTING_API_TOKEN={PLAINTEXT_SECRET} looks odd", "controls": [], "blocking": False, "waiver": None,
         }
     )
-    report = build_report(gate, plan=planned_dev.plan, project_dir=planned_dev.root, plan_path=planned_dev.plan_path, changes=None)
-    written = write_reports(report, tmp_path / "dev")
+    report = build_report(
+        gate, plan=planned_dev.plan, plan_file=planned_dev.plan_file, project_dir=planned_dev.root, reports_dir=planned_dev.reports,
+        changes=None,
+    )
+    written = write_reports(render_reports(report), tmp_path / "dev")
     assert sorted(written) == ["html", "json", "junit", "markdown", "sarif"]
     for path in written.values():
         text = path.read_text(encoding="utf-8")
@@ -144,15 +147,16 @@ def test_no_report_format_holds_a_secret(planned_dev: PlannedProject, tmp_path: 
 
 
 def test_a_secret_copied_into_a_spec_is_scrubbed_from_the_plan(tmp_path: Path) -> None:
-    from mlops.plan import build_plan, write_plan
+    from mlops.plan import build_plan
+    from mlops.reports.redact import PlanFile
 
     root = copy_project(tmp_path / "project")
     stack_file = root / "Pulumi.dev.yaml"
-    (ciphertext,) = secret_config_values(load_stack_settings(root, "dev")[1])
+    (ciphertext,) = secret_config_values(load_stack_settings(root, "dev").config)
     stack_file.write_text(stack_file.read_text().replace(ciphertext, PLAINTEXT_SECRET))
     spec = root / "models" / "ticket-router.yaml"
     spec.write_text(spec.read_text().replace("LOG_LEVEL: info", f"LOG_LEVEL: info\n    DEBUG_NOTE: using {PLAINTEXT_SECRET}"))
-    out = write_plan(build_plan(root, "dev"), root / "reports")
+    out = PlanFile.of(build_plan(root, "dev")).write(root / "reports")
     text = out.read_text()
     assert PLAINTEXT_SECRET not in text
     assert f"using {REDACTED}" in text
@@ -231,7 +235,7 @@ def test_secret_refs_are_checked_against_the_stack_file_without_running_the_prog
     from mlops.specs.loader import load_specs, secret_ref_problems
 
     specs = load_specs(project / "models", "dev", "acme")
-    config = load_stack_settings(project, "dev")[1]
+    config = load_stack_settings(project, "dev").config
     assert secret_ref_problems(specs, config, project="mlops-platform", stack="dev", environment="dev") == []
     spec = project / "models" / "ticket-router.yaml"
     line = next(i for i, l in enumerate(spec.read_text().splitlines(), 1) if "ROUTING_API_TOKEN" in l)
@@ -246,23 +250,11 @@ def test_secret_refs_are_checked_against_the_stack_file_without_running_the_prog
     assert "'mlops-platform:ticketRouterApiToken' holds a plain value, readable in Pulumi.dev.yaml;" in problem
 
 
-def test_the_project_is_found_from_the_spec_paths(project: Path) -> None:
-    from mlops.reports.redact import project_dir_of
-    from mlops.specs.loader import LoadedSpec, load_specs
-
-    specs = load_specs(project / "models", "dev", "acme")
-    assert project_dir_of(specs, "models") == project
-    assert project_dir_of(specs, "elsewhere/models") is None
-    assert project_dir_of([], "models") is None
-    nested = [LoadedSpec(spec=specs[0].spec, source=project / "ml" / "models" / "a.yaml")]
-    assert project_dir_of(nested, "ml/models") == project
-
-
 def test_mlops_plan_writes_no_secret_anywhere(tmp_path: Path) -> None:
     """End to end through the command: every file `mlops plan` writes under reports/ is free of secrets."""
     root = copy_project(tmp_path / "project")
     stack_file = root / "Pulumi.dev.yaml"
-    (ciphertext,) = secret_config_values(load_stack_settings(root, "dev")[1])
+    (ciphertext,) = secret_config_values(load_stack_settings(root, "dev").config)
     stack_file.write_text(stack_file.read_text().replace(ciphertext, PLAINTEXT_SECRET))
     result = runner.invoke(app, ["plan", "--stack", "dev", "-C", str(root)])
     assert result.exit_code == 0, result.output

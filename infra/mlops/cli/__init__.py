@@ -33,6 +33,14 @@ ProjectDir = Annotated[
     Path, typer.Option("--project-dir", "-C", help="Project root holding Pulumi.yaml.", file_okay=False, resolve_path=True)
 ]
 StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
+JobsOption = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, help="Worker processes that share the models when the program runs (default: the machine's cores)."),
+]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Run the program for every model, neither reading nor writing the capture cache (.mlops-cache)."),
+]
 
 
 def reports_user_errors(command: F) -> F:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ExitCode
-from . import ProjectDir, StackOption, app, err, out, reports_user_errors
+from . import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
 
 if TYPE_CHECKING:
     from ..governance.gate import GateResult
@@ -58,6 +58,8 @@ def plan(
     live: Annotated[
         bool, typer.Option("--live", help="Fetch model registry facts from AWS (standard AWS config; AWS_ENDPOINT_URL for an emulator).")
     ] = False,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Run the program offline, write the plan, gate it with the Rego policies; exit 1 if the gate fails.
 
@@ -65,22 +67,14 @@ def plan(
     unverified and the decision is "pass-unverified" (exit 0) when nothing else fails.
     With --live they are fetched through boto3; facts that cannot be fetched exit 3.
     """
-    from ..plan import build_plan, write_plan
-    from ..policy_gate import gate_stack
+    from ..workflow import Capture, plan_stack
 
-    result = build_plan(project_dir, stack)
-    reports = reports_dir or project_dir / "reports"
-    path = write_plan(result, reports)
-    _print_plan_summary(result, path)
-    registry = None
-    if live:
-        from ..live.registry import registry_facts
-
-        registry = registry_facts(result.stack, result.specs)
-    outcome = gate_stack(project_dir, result, reports, registry=registry)
-    print_gate(outcome.result)
-    print_outcome_files(outcome)
-    if outcome.result.decision == "fail":
+    how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
+    run = plan_stack(project_dir, stack, reports_dir or project_dir / "reports", how, live=live)
+    _print_plan_summary(run.plan, run.outcome.plan_path)
+    print_gate(run.outcome.result)
+    print_outcome_files(run.outcome)
+    if run.outcome.result.decision == "fail":
         raise typer.Exit(int(ExitCode.GATE_FAILED))
 
 

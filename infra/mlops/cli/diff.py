@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ExitCode
-from . import ProjectDir, StackOption, app, err, out, reports_user_errors
+from . import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
 
 _ACTION_STYLE = {"replace": "bold red", "delete": "red", "update": "yellow", "add": "green"}
 
@@ -35,40 +35,28 @@ def diff(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the changes document (diff.json) on stdout instead of tables.")
     ] = False,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Plan the stack, compare it with a base plan and gate the result; exit 1 if the gate fails.
 
     Lists what would be added, deleted, updated in place or replaced, why each replacement
     happens and which replacements or deletions lose data (policy data-loss-replacement).
-    Writes reports/STACK/plan.json, diff.json, diff.md and the policy report.
+    Writes reports/STACK/plan.json, diff.json, diff.md and the policy report. A git ref's plan
+    reuses the capture cache for every model whose inputs and code are the same as here.
     """
-    from ..diff import load_base, write_changes
-    from ..diff import compute_changes as compare
-    from ..plan import capture, load_inputs, write_plan
-    from ..policy_gate import gate_stack
+    from ..workflow import Capture, diff_stack
     from .core import print_gate, print_outcome_files
 
-    reports = reports_dir or project_dir / "reports"
-    # Check the current specs first and the base second: both fail fast, before any program runs.
-    inputs = load_inputs(project_dir, stack)
-    base_plan = load_base(project_dir, stack, base)
-    current = capture(inputs)
-    plan_path = write_plan(current, reports)
-    # Compare what was written: secrets are redacted in every plan.json, the base's included,
-    # so both sides must be read the same way.
-    written = json.loads(plan_path.read_text(encoding="utf-8"))
-    changes = compare(base_plan.plan, written, base_plan.label)
-    json_path, md_path = write_changes(changes, reports, current.stack.environment)
-    console = err if json_output else out
+    how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
+    run = diff_stack(project_dir, stack, base, reports_dir or project_dir / "reports", how)
+    changes, outcome = run.changes, run.outcome
     if json_output:
         sys.stdout.write(json.dumps(changes, indent=2, sort_keys=True) + "\n")
+        err.print(f"Policy gate: {outcome.result.decision} — policy report written to {outcome.report_path}")
     else:
-        _print_changes(changes, current.stack.environment, base_plan.note)
-        out.print(f"plan written to {plan_path}; changes written to {json_path} and {md_path}")
-    outcome = gate_stack(project_dir, current, reports, changes=changes)
-    if json_output:
-        console.print(f"Policy gate: {outcome.result.decision} — policy report written to {outcome.report_path}")
-    else:
+        _print_changes(changes, run.plan.stack.environment, run.base_note)
+        out.print(f"plan written to {outcome.plan_path}; changes written to {run.changes_json} and {run.changes_markdown}")
         print_gate(outcome.result)
         print_outcome_files(outcome)
     if outcome.result.decision == "fail":

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ExitCode
-from . import ProjectDir, StackOption, app, err, out, reports_user_errors
+from . import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
 
 if TYPE_CHECKING:
     from ..live.promote import Promotion
@@ -36,6 +36,8 @@ def promote(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and show what would change; change nothing.")] = False,
     project_dir: ProjectDir = Path("."),
     reports_dir: ReportsDir = None,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Approve a model package version and pin it for an environment, after its metrics and the gate pass.
 
@@ -44,14 +46,16 @@ def promote(
     """
     from ..audit.ledger import current_actor
     from ..live.promote import promote as run_promotion
+    from ..workflow import Capture
 
     if to not in ("dev", "staging", "prod"):
         from ..errors import InputError
 
         raise InputError(f"--to: expected one of dev, staging, prod; found {to!r}")
+    how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
     promotion = run_promotion(
         project_dir, model, to, version=version, package_arn=package_arn, stack=stack, reason=reason,
-        actor=current_actor(), reports_dir=reports_dir, dry_run=dry_run,
+        actor=current_actor(), reports_dir=reports_dir, dry_run=dry_run, jobs=how.jobs, cache_dir=how.cache_dir,
     )
     _print_promotion(promotion)
 
@@ -87,6 +91,8 @@ def up(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Pass --yes to pulumi up: deploy without its confirmation prompt.")] = False,
     project_dir: ProjectDir = Path("."),
     reports_dir: ReportsDir = None,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Gate the stack with live registry facts, then run `pulumi up --stack STACK --policy-pack policies`.
 
@@ -94,12 +100,14 @@ def up(
     instructions when it is missing) and AWS credentials (exit 3 without them).
     """
     from ..live.deploy import PulumiFailed, pulumi_command, pulumi_executable, gate_for_deploy, run_pulumi_up
+    from ..workflow import Capture
     from .core import print_gate, print_outcome_files
 
     executable = pulumi_executable()
     reports = reports_dir or project_dir / "reports"
-    plan, plan_path, outcome = gate_for_deploy(project_dir, stack, reports)
-    out.print(f"Stack {stack}: {len(plan.resources)} planned resources; plan written to {plan_path}")
+    how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
+    plan, outcome = gate_for_deploy(project_dir, stack, reports, jobs=how.jobs, cache_dir=how.cache_dir)
+    out.print(f"Stack {stack}: {len(plan.resources)} planned resources; plan written to {outcome.plan_path}")
     print_gate(outcome.result)
     print_outcome_files(outcome)
     if outcome.result.decision != "pass":
@@ -119,18 +127,18 @@ def verify(
     strict: Annotated[bool, typer.Option("--strict", help="Also exit 1 when a resource could not be checked.")] = False,
     project_dir: ProjectDir = Path("."),
     reports_dir: ReportsDir = None,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Compare what is deployed with the plan, per resource; exit 1 on drift or missing resources.
 
     Writes reports/STACK/drift-report.json. Resources the endpoint cannot describe (monitoring
     schedules on moto) are listed as not checkable; --strict fails on them too.
     """
-    from ..live.verify import verify_plan, write_drift_report
-    from ..plan import build_plan
+    from ..workflow import Capture, verify_stack
 
-    plan = build_plan(project_dir, stack)
-    report = verify_plan(plan)
-    path = write_drift_report(report, reports_dir or project_dir / "reports")
+    how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
+    report, path = verify_stack(project_dir, stack, reports_dir or project_dir / "reports", how)
     _print_drift(report)
     out.print(f"drift report written to {path}")
     if report.drifted or (strict and report.count("not-checkable")):

@@ -24,12 +24,11 @@ def report(
     The report is validated against its JSON Schema first; a missing, invalid or other-version
     report exits 2. Rendering never re-evaluates policies: the decision is the stored one.
     """
-    from ..reports import load_report, write_reports
+    from ..reports import rerender_report
     from ..reports.view import decision_words, summary_counts
 
     path = (reports_dir or project_dir / "reports") / stack / "policy-report.json"
-    document = load_report(path)
-    written = write_reports(document, path.parent, canonical=False)
+    document, written = rerender_report(path)
     out.print(
         f"Policy report for stack {document['stack']} ({document['environment']}): {decision_words(document)} — "
         f"{summary_counts(document)}",

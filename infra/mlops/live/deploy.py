@@ -13,13 +13,12 @@ import os
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 
 from ..errors import ExitCode, MlopsError
-from ..plan import Plan, build_plan, write_plan
+from ..plan import Plan, build_plan
 from ..policy_gate import GateOutcome, gate_stack
 from .registry import registry_facts
 
@@ -39,15 +38,6 @@ class PulumiFailed(MlopsError):
     """`pulumi up` ran and failed; its own output says why."""
 
 
-@dataclass(frozen=True)
-class Deployment:
-    plan: Plan
-    plan_path: Path
-    gate: GateOutcome
-    command: list[str]
-    returncode: int | None
-
-
 def pulumi_executable(environ: Mapping[str, str] = os.environ) -> str:
     """The `pulumi` on PATH, or PulumiCliMissing with install instructions."""
     found = shutil.which("pulumi", path=environ.get("PATH"))
@@ -61,14 +51,18 @@ def pulumi_command(executable: str, stack: str, *, yes: bool) -> list[str]:
 
 
 def gate_for_deploy(
-    project_dir: Path, stack: str, reports_dir: Path, session: boto3.Session | None = None
-) -> tuple[Plan, Path, GateOutcome]:
+    project_dir: Path,
+    stack: str,
+    reports_dir: Path,
+    *,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    session: boto3.Session | None = None,
+) -> tuple[Plan, GateOutcome]:
     """Plan offline, fetch registry facts live and gate with `require_verified`; nothing deploys here."""
-    plan = build_plan(project_dir, stack)
-    plan_path = write_plan(plan, reports_dir)
+    plan = build_plan(project_dir, stack, jobs=jobs, cache_dir=cache_dir)
     facts = registry_facts(plan.stack, plan.specs, session)
-    outcome = gate_stack(project_dir, plan, reports_dir, registry=facts, require_verified=True)
-    return plan, plan_path, outcome
+    return plan, gate_stack(project_dir, plan, reports_dir, registry=facts, require_verified=True)
 
 
 def run_pulumi_up(project_dir: Path, command: list[str], stack: str, environ: Mapping[str, str] = os.environ) -> int:

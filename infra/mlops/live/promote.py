@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +24,13 @@ import boto3
 
 from ..errors import ExitCode, InputError, MlopsError
 from ..governance.gate import GateResult
-from ..plan import Plan, PlanInputs, build_plan, load_inputs, write_plan
+from ..files import write_atomically
+from ..plan import PlanInputs, capture, load_inputs
 from ..policy_gate import gate_stack, run_gate
 from ..specs.loader import LoadedSpec, load_stack_file, stack_names
 from .aws import AwsContext, call, live_context
 from .registry import PACKAGE_ARN, expected_group, facts_with_context, metric_problem, package_facts
-from .specfile import pin_path, set_value, write_atomically
+from .specfile import pin_path, set_value
 
 APPROVED = "Approved"
 REJECTED = "Rejected"
@@ -106,6 +105,8 @@ def promote(
     actor: str,
     reports_dir: Path | None = None,
     dry_run: bool = False,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
     session: boto3.Session | None = None,
 ) -> Promotion:
     """Promote one package version of `model` to `environment`; raises PromotionRefused with the reason."""
@@ -161,15 +162,15 @@ def promote(
         },
         dry_run=dry_run,
     )
-    plan = plan_with_spec(inputs, loaded.source, after)
+    # The gate runs on the spec with the new pin, evaluated in memory: the user's files change
+    # only once everything has passed.
+    plan = capture(inputs.with_spec(loaded.source, after.encode("utf-8")), jobs=jobs, cache_dir=cache_dir)
     registry = facts_with_context(ctx, inputs.stack, plan.specs)
     registry["packages"][model] = {**registry["packages"][model], "approval_status": APPROVED, "approval_pending": True}
     reports = reports_dir or project_dir / "reports"
     if dry_run:
         promotion.gate = run_gate(project_dir, plan, registry=registry, require_verified=True)
     else:
-        # The plan first: the report records the hash of the plan.json beside it.
-        write_plan(plan, reports / "promotions" / f"{model}-{pinned}")
         outcome = gate_stack(project_dir, plan, reports / "promotions" / f"{model}-{pinned}", registry=registry, require_verified=True)
         promotion.gate, promotion.gate_report = outcome.result, outcome.report_path
     if promotion.gate.decision != "pass":
@@ -220,36 +221,6 @@ def gate_problems(result: GateResult) -> list[str]:
     return lines
 
 
-def plan_with_spec(inputs: PlanInputs, spec_path: Path, text: str) -> Plan:
-    """The stack's plan with one spec file replaced by `text`, built in a throw-away copy of the project.
-
-    The program reads its specs from disk (exactly as `pulumi up` does), so the copy is how a
-    pin can be tried without touching the user's files. Spec sources point back at the real files.
-    """
-    project_dir = inputs.project_dir
-    models_dir = (project_dir / inputs.stack.models_dir).resolve()
-    try:
-        relative_models = models_dir.relative_to(project_dir.resolve())
-    except ValueError:
-        raise InputError(
-            f"{project_dir / f'Pulumi.{inputs.stack.stack}.yaml'}: mlops:modelsDir {inputs.stack.models_dir} lies outside the "
-            "project; mlops promote plans a copy of the project and needs the models inside it"
-        ) from None
-    with tempfile.TemporaryDirectory(prefix="mlops-promote-") as tmp:
-        root = Path(tmp)
-        for name in ("Pulumi.yaml", f"Pulumi.{inputs.stack.stack}.yaml"):
-            shutil.copy2(project_dir / name, root / name)
-        shutil.copytree(project_dir / "infra", root / "infra", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        shutil.copytree(models_dir, root / relative_models, ignore=shutil.ignore_patterns("__pycache__"))
-        (root / relative_models / spec_path.resolve().relative_to(models_dir)).write_text(text, encoding="utf-8")
-        copied = build_plan(root, inputs.stack.stack)
-    by_name = {s.spec.name: s.source for s in inputs.specs}
-    specs = [LoadedSpec(spec=s.spec, source=by_name.get(s.spec.name, spec_path)) for s in copied.specs]
-    return Plan(
-        project=copied.project, stack=copied.stack, specs=specs, resources=copied.resources, spec_overrides={spec_path: text.encode("utf-8")}
-    )
-
-
 def _apply(ctx: AwsContext, promotion: Promotion, project_dir: Path, actor: str, reason: str) -> None:
     """Approve, pin, record, in that order: an approved but unpinned package is harmless, the reverse is not."""
     from ..audit.ledger import append_entry, default_ledger_path, file_sha256, relative_report_path
@@ -268,7 +239,7 @@ def _apply(ctx: AwsContext, promotion: Promotion, project_dir: Path, actor: str,
             ApprovalDescription=promotion.approval_description, **extra,
         )
     if promotion.changes_spec:
-        write_atomically(promotion.spec_path, promotion.spec_after)
+        write_atomically(promotion.spec_path, promotion.spec_after.encode("utf-8"))
     ledger = default_ledger_path(project_dir)
     report = promotion.gate_report
     promotion.ledger_entry = append_entry(ledger, {

@@ -10,9 +10,7 @@ with just that value set, or nothing is written.
 from __future__ import annotations
 
 import copy
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -73,20 +71,6 @@ def set_value(text: str, source: Path, keys: tuple[str, ...], value: int) -> str
     updated = "".join(lines)
     _check(text, updated, keys, value, source)
     return updated
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename, so a crash never leaves half a spec file."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _indent_step(document: CommentedMap) -> int:

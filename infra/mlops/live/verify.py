@@ -31,6 +31,7 @@ from typing import Any
 import boto3
 
 from ..offline import MOCK_ACCOUNT
+from ..files import write_atomically
 from ..plan import Plan, render_json
 from .aws import AwsContext, Unanswered, call, live_context
 
@@ -192,8 +193,7 @@ class DriftReport:
 
 def write_drift_report(report: DriftReport, reports_dir: Path) -> Path:
     out = reports_dir / report.stack / "drift-report.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_json(report.to_dict()), encoding="utf-8")
+    write_atomically(out, render_json(report.to_dict()).encode("utf-8"))
     return out
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
+from ..plan import render_json
 from .canonical import FORMAT_VERSION, build_report, load_report, report_schema, schema_problems
 from .html import render_html
 from .junit import render_junit
@@ -23,6 +25,7 @@ __all__ = [
     "build_report",
     "load_report",
     "render_json",
+    "render_reports",
     "report_schema",
     "schema_problems",
     "write_reports",
@@ -38,13 +41,6 @@ REPORT_FILES: dict[str, str] = {
 }
 
 
-def render_json(report: dict[str, Any]) -> str:
-    """Sorted keys, two-space indent, trailing newline: the same report always gives the same bytes."""
-    import json
-
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 RENDERERS = {
     "json": render_json,
     "markdown": render_markdown,
@@ -54,18 +50,26 @@ RENDERERS = {
 }
 
 
-def write_reports(report: dict[str, Any], out_dir: Path, *, canonical: bool = True) -> dict[str, Path]:
-    """Write the canonical report and every rendering into `out_dir`; format → path.
+def render_reports(report: dict[str, Any], *, canonical: bool = True) -> dict[str, str]:
+    """Format → text of the canonical report (unless `canonical=False`) and every rendering."""
+    return {fmt: RENDERERS[fmt](report) for fmt in REPORT_FILES if canonical or fmt != "json"}
 
-    `canonical=False` writes the renderings only: `mlops report` leaves the stored
+
+def write_reports(rendered: dict[str, str], out_dir: Path) -> dict[str, Path]:
+    """Write rendered reports into `out_dir`, each atomically; format → path.
+
+    `mlops report` renders without the canonical JSON, so it leaves the stored
     policy-report.json byte for byte as the gate wrote it (the audit ledger holds its hash).
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for fmt, name in REPORT_FILES.items():
-        if fmt == "json" and not canonical:
-            continue
-        path = out_dir / name
-        path.write_text(RENDERERS[fmt](report), encoding="utf-8", newline="\n")
+    for fmt, text in rendered.items():
+        path = out_dir / REPORT_FILES[fmt]
+        write_atomically(path, text.encode("utf-8"))
         written[fmt] = path
     return written
+
+
+def rerender_report(path: Path) -> tuple[dict[str, Any], dict[str, Path]]:
+    """A stored canonical report, validated, and its renderings written again beside it."""
+    document = load_report(path)
+    return document, write_reports(render_reports(document, canonical=False), path.parent)

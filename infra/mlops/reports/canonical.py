@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, ProgramError
-from ..specs.loader import LoadedSpec, SourceFile, read_yaml
+from ..specs.loader import LoadedSpec
 from . import metadata
-from .redact import plan_redactor, redacted_plan
+from .redact import PlanFile
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -113,10 +113,9 @@ class Locator:
     def __init__(self, project_dir: Path, plan: Plan) -> None:
         self.project_dir = project_dir
         self.environment = plan.stack.environment
-        self.stack_path = project_dir / f"Pulumi.{plan.stack.stack}.yaml"
+        self.stack_file = plan.inputs.stack_file.source
         self.specs: dict[str, LoadedSpec] = {s.spec.name: s for s in plan.specs}
         self.resources = {r["urn"]: r for r in plan.resources}
-        self._sources: dict[Path, SourceFile | None] = {}
 
     def locate(self, finding: Mapping[str, Any]) -> dict[str, Any]:
         policy_id, urn = finding["policy_id"], finding["resource"]
@@ -124,12 +123,10 @@ class Locator:
         loaded = self.specs.get(finding.get("model") or "")
         if loaded is None or policy_id in STACK_CAUSES:
             return self._stack_location(SHARED_CAUSES.get(policy_id))
-        source = self._source(loaded.source)
+        source = loaded.file
         path = self._spec_path(policy_id, resource.get("type"), resource.get("name") or urn.rsplit("::", 1)[-1], loaded)
         overrides = ("environments", self.environment)
-        line = None
-        if source is not None:
-            line = source.line_of(path, overrides) or source.line_of(("metadata", "name"), overrides)
+        line = source.line_of(path, overrides) or source.line_of(("metadata", "name"), overrides)
         return {"file": metadata.relative_path(self.project_dir, loaded.source), "line": line or 1}
 
     def _spec_path(self, policy_id: str, type_token: str | None, name: str, loaded: LoadedSpec) -> SpecPath:
@@ -147,17 +144,8 @@ class Locator:
         return chosen
 
     def _stack_location(self, key: str | None) -> dict[str, Any]:
-        source = self._source(self.stack_path)
-        line = source.line_of(("config", key)) if source is not None and key else None
-        return {"file": metadata.relative_path(self.project_dir, self.stack_path), "line": line or 1}
-
-    def _source(self, path: Path) -> SourceFile | None:
-        if path not in self._sources:
-            try:
-                self._sources[path] = read_yaml(path)
-            except InputError:
-                self._sources[path] = None
-        return self._sources[path]
+        line = self.stack_file.line_of(("config", key)) if key else None
+        return {"file": metadata.relative_path(self.project_dir, self.stack_file.path), "line": line or 1}
 
 
 def _group_index(loaded: LoadedSpec, resource_name: str) -> int | None:
@@ -191,8 +179,9 @@ def build_report(
     gate: Mapping[str, Any],
     *,
     plan: Plan,
+    plan_file: PlanFile,
     project_dir: Path,
-    plan_path: Path,
+    reports_dir: Path,
     changes: dict[str, Any] | None,
     now: datetime | None = None,
     environ: Mapping[str, str] = os.environ,
@@ -200,8 +189,8 @@ def build_report(
     """The canonical report: the gate's result (`GateResult.to_dict()`) plus formatVersion, metadata,
     a resource summary, the plan's changes and the file:line behind every finding; secrets redacted.
 
-    `plan_path` is the plan.json written for this gate; its bytes are hashed (the redacted
-    rendering of `plan` is hashed instead when the file does not exist).
+    Metadata hashes the bytes that were evaluated: the specs and stack file as parsed (a pin
+    `mlops promote` tries included) and `plan_file`, the plan.json written for this gate.
     """
     report: dict[str, Any] = copy.deepcopy(dict(gate))
     report["formatVersion"] = FORMAT_VERSION
@@ -214,26 +203,19 @@ def build_report(
         waiver["source"] = _relative_source(project_dir, waiver["source"])
     report["resources"] = resource_summary(plan.resources)
     report["changes"] = copy.deepcopy(changes) if changes else None
-    if plan_path.is_file():
-        plan_bytes = plan_path.read_bytes()
-    else:
-        from ..plan import render_json  # the plan module imports this package lazily
-
-        plan_bytes = render_json(redacted_plan(plan, project_dir)).encode("utf-8")
     report["metadata"] = metadata.report_metadata(
         project=plan.project,
         project_dir=project_dir,
         bundle_sha256=report["policy_bundle_sha256"],
-        spec_files=[s.source for s in plan.specs],
-        stack_file=locator.stack_path,
-        plan_bytes=plan_bytes,
-        spec_overrides=plan.spec_overrides,
+        spec_contents={s.source: s.file.raw for s in plan.specs},
+        stack_file=plan.inputs.stack_file.source.raw,
+        plan_bytes=plan_file.data,
         # The reports the tool writes are not changes to what was gated.
-        exclude=[plan_path.parent.parent, project_dir / "reports"],
+        exclude=[reports_dir, project_dir / "reports"],
         now=now,
         environ=environ,
     )
-    return plan_redactor(plan, project_dir).redact(report)
+    return plan_file.redactor.redact(report)
 
 
 @cache

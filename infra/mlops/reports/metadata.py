@@ -70,18 +70,15 @@ def git_state(directory: Path, *, exclude: Iterable[Path] = (), environ: Mapping
     }
 
 
-def digest_files(root: Path, files: Iterable[Path], overrides: Mapping[Path, bytes] | None = None) -> str:
+def digest_files(root: Path, contents: Mapping[Path, bytes]) -> str:
     """SHA-256 over files' paths relative to `root` and their bytes, in path order.
 
     Same scheme as the policy bundle's digest: a rename, an added file or one changed byte
-    changes it, and it does not depend on where the project is checked out. `overrides` gives
-    the bytes of files whose content was evaluated without being on disk (a proposed pin).
+    changes it, and it does not depend on where the project is checked out. `contents` holds
+    the bytes that were evaluated (a proposed pin included), never re-read from disk.
     """
     digest = hashlib.sha256()
-    overrides = overrides or {}
-    entries = sorted((relative_path(root, path), path) for path in files)
-    for relative, path in entries:
-        data = overrides[path] if path in overrides else path.read_bytes()
+    for relative, data in sorted((relative_path(root, path), data) for path, data in contents.items()):
         digest.update(f"{relative}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()
@@ -104,10 +101,9 @@ def report_metadata(
     project: str,
     project_dir: Path,
     bundle_sha256: str,
-    spec_files: Iterable[Path],
-    stack_file: Path,
+    spec_contents: Mapping[Path, bytes],
+    stack_file: bytes,
     plan_bytes: bytes,
-    spec_overrides: Mapping[Path, bytes] | None = None,
     exclude: Iterable[Path] = (),
     now: datetime | None = None,
     environ: Mapping[str, str] = os.environ,
@@ -120,8 +116,8 @@ def report_metadata(
         "generated_at": utc_timestamp(now),
         "sha256": {
             "policy_bundle": bundle_sha256,
-            "specs": digest_files(project_dir, spec_files, spec_overrides),
-            "stack_file": sha256_bytes(stack_file.read_bytes()) if stack_file.is_file() else None,
+            "specs": digest_files(project_dir, spec_contents),
+            "stack_file": sha256_bytes(stack_file),
             "plan": sha256_bytes(plan_bytes),
         },
     }

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..specs.loader import LoadedSpec, load_stack_settings, secure_value
+from ..files import write_atomically
+from ..plan import render_json
+from ..specs.loader import LoadedSpec, secure_value
 from ..specs.model import ModelSpec
 
 if TYPE_CHECKING:
@@ -142,25 +144,20 @@ def _spec_of(item: LoadedSpec | ModelSpec) -> ModelSpec:
 
 
 def secrets_for(
-    project_dir: Path | None,
-    stack: str | None,
     specs: Iterable[LoadedSpec | ModelSpec],
-    raw_config: Mapping[str, Any] | None = None,
+    raw_config: Mapping[str, Any] | None,
     *,
     resources: Iterable[Mapping[str, Any]] = (),
     plaintexts: Iterable[str] = (),
 ) -> Redactor:
     """Everything secret in one stack.
 
-    - `raw_config`: the stack file's `config:` mapping; when None and `project_dir` and `stack`
-      are given, it is read from `Pulumi.<stack>.yaml` (every `secure:` value is a secret);
+    - `raw_config`: the stack file's `config:` mapping (every `secure:` value is a secret);
     - `specs`: the models, whose `serving.environment` SecretRefs mark secret positions;
     - `resources`: plan resources, whose values at those positions are secrets too (that is
       where a plaintext given to the runner, or decrypted by `pulumi up`, shows up);
     - `plaintexts`: any other value known to be secret.
     """
-    if raw_config is None and project_dir is not None and stack is not None:
-        raw_config = load_stack_settings(project_dir, stack)[1]
     positions = {
         spec.name: frozenset(spec.serving.secret_environment) for spec in map(_spec_of, specs) if spec.serving.secret_environment
     }
@@ -169,27 +166,29 @@ def secrets_for(
     return redactor.learn(resources)
 
 
-def project_dir_of(specs: Iterable[LoadedSpec], models_dir: str) -> Path | None:
-    """The project a plan's specs were loaded from (`<project>/<models_dir>/<name>.yaml`), if that is certain."""
-    relative = Path(models_dir)
-    first = next(iter(specs), None)
-    if first is None or relative.is_absolute():
-        return None
-    candidate = first.source.parent
-    for _ in relative.parts:
-        candidate = candidate.parent
-    return candidate if (candidate / relative).resolve() == first.source.parent.resolve() else None
-
-
-def plan_redactor(plan: Plan, project_dir: Path | None = None) -> Redactor:
+def plan_redactor(plan: Plan) -> Redactor:
     """The redactor for one plan: its stack file's secure values, its specs' secret positions and
-    the values found there. The project is found from the specs' paths when not given."""
-    project_dir = project_dir or project_dir_of(plan.specs, plan.stack.models_dir)
-    stack_file = project_dir / f"Pulumi.{plan.stack.stack}.yaml" if project_dir else None
-    known = project_dir if stack_file is not None and stack_file.is_file() else None
-    return secrets_for(known, plan.stack.stack, plan.specs, None if known else {}, resources=plan.resources)
+    the values found there."""
+    return secrets_for(plan.specs, plan.inputs.config, resources=plan.resources)
 
 
-def redacted_plan(plan: Plan, project_dir: Path | None = None) -> dict[str, Any]:
-    """`plan.to_dict()` without secrets: what `plan.json` holds."""
-    return plan_redactor(plan, project_dir).redact(plan.to_dict())
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan's `plan.json`, rendered once with every secret redacted: what is compared, hashed and written."""
+
+    stack: str
+    redactor: Redactor
+    document: dict[str, Any]
+    data: bytes
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanFile:
+        redactor = plan_redactor(plan)
+        document = redactor.redact(plan.to_dict())
+        return cls(stack=plan.stack.stack, redactor=redactor, document=document, data=render_json(document).encode("utf-8"))
+
+    def write(self, reports_dir: Path) -> Path:
+        """Write `<reports>/<stack>/plan.json` (atomically: a reader never sees half a plan)."""
+        path = reports_dir / self.stack / "plan.json"
+        write_atomically(path, self.data)
+        return path

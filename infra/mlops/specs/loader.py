@@ -27,11 +27,13 @@ Path_ = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A parsed YAML file and the line each key path starts on."""
+    """A parsed YAML file, the line each key path starts on, and the bytes it was parsed from
+    (so reports hash exactly what was evaluated, without reading the file again)."""
 
     path: Path
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    raw: bytes = b""
 
     def line_of(self, path: Path_, overrides: Path_ = ()) -> int | None:
         """The line of `path`: its copy under `overrides` if set there, else the base or its nearest parent."""
@@ -47,19 +49,38 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class LoadedSpec:
-    """A model spec as deployed to one environment, with where it came from."""
+    """A model spec as deployed to one environment, with where it came from and the file as parsed."""
 
     spec: ModelSpec
     source: Path
+    file: SourceFile
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """`Pulumi.<stack>.yaml` read once: its typed settings, its raw `config:` mapping and the file."""
+
+    settings: StackConfig
+    config: dict[str, Any]
+    source: SourceFile
 
 
 def read_yaml(path: Path) -> SourceFile:
-    """Parse a YAML file, keeping line numbers; syntax errors name the file and line."""
+    """Read and parse a YAML file, keeping line numbers; syntax errors name the file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError as e:
         raise InputError(f"{path}: file not found") from e
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
+        raise InputError(f"{path}: cannot read file: {e}") from e
+    return parse_yaml(path, raw)
+
+
+def parse_yaml(path: Path, raw: bytes) -> SourceFile:
+    """Parse YAML bytes that stand for `path` (read from it, or a proposed new content)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
         raise InputError(f"{path}: cannot read file: {e}") from e
     try:
         data = YAML(typ="rt").load(text)
@@ -72,7 +93,7 @@ def read_yaml(path: Path) -> SourceFile:
         raise InputError(f"{_impossible_date_location(path, text)}: {e}; write a real calendar date as YYYY-MM-DD") from e
     lines: dict[Path_, int] = {}
     _record_lines(data, (), lines)
-    return SourceFile(path=path, data=data, lines=lines)
+    return SourceFile(path=path, data=data, lines=lines, raw=raw)
 
 
 _DATE_LINE = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s*['\"]?(\d{4}-\d{2}-\d{2})['\"]?\s*(?:#.*)?$")
@@ -230,13 +251,17 @@ def _spec_for_environment(source: SourceFile, environment: str) -> dict[str, Any
 
 def load_spec(path: Path, environment: str) -> ModelSpec:
     """One model spec file, merged for one environment and validated."""
-    source = read_yaml(path)
+    return spec_from_source(read_yaml(path), environment)
+
+
+def spec_from_source(source: SourceFile, environment: str) -> ModelSpec:
+    """A parsed spec file merged for one environment and validated."""
     merged = _spec_for_environment(source, environment)
     try:
         return ModelSpec.model_validate(merged)
     except ValidationError as e:
         problems = validation_problems(e, ModelSpec, source, overrides=("environments", environment))
-        raise InputError(f"{path}: invalid model spec for environment '{environment}'", problems=problems) from e
+        raise InputError(f"{source.path}: invalid model spec for environment '{environment}'", problems=problems) from e
 
 
 def spec_files(models_dir: Path) -> list[Path]:
@@ -249,13 +274,14 @@ def spec_files(models_dir: Path) -> list[Path]:
 
 
 def load_specs(models_dir: Path, environment: str, name_prefix: str) -> list[LoadedSpec]:
-    """Every model spec in a directory for one environment; all problems reported together."""
+    """Every model spec in a directory for one environment, each file read once; all problems reported together."""
     problems: list[str] = []
     loaded: list[LoadedSpec] = []
     seen: dict[str, Path] = {}
     for path in spec_files(models_dir):
         try:
-            spec = load_spec(path, environment)
+            source = read_yaml(path)
+            spec = spec_from_source(source, environment)
         except InputError as e:
             problems.extend([e.message] if not e.problems else e.problems)
             continue
@@ -267,7 +293,7 @@ def load_specs(models_dir: Path, environment: str, name_prefix: str) -> list[Loa
             continue
         seen[spec.name] = path
         problems.extend(_name_length_problems(path, spec, environment, name_prefix))
-        loaded.append(LoadedSpec(spec=spec, source=path))
+        loaded.append(LoadedSpec(spec=spec, source=path, file=source))
     if problems:
         raise InputError(f"{models_dir}: {len(problems)} problem(s) in model specs for environment '{environment}'", problems=problems)
     return loaded
@@ -291,7 +317,7 @@ def _name_length_problems(path: Path, spec: ModelSpec, environment: str, prefix:
 
 def load_stack_file(project_dir: Path, stack: str) -> StackConfig:
     """`Pulumi.<stack>.yaml` as a typed StackConfig; unknown `mlops:` keys are errors."""
-    return load_stack_settings(project_dir, stack)[0]
+    return load_stack_settings(project_dir, stack).settings
 
 
 def stack_names(project_dir: Path) -> list[str]:
@@ -299,8 +325,8 @@ def stack_names(project_dir: Path) -> list[str]:
     return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml") if p.is_file())
 
 
-def load_stack_settings(project_dir: Path, stack: str) -> tuple[StackConfig, dict[str, Any]]:
-    """`Pulumi.<stack>.yaml` read once: its typed StackConfig and its raw `config:` mapping."""
+def load_stack_settings(project_dir: Path, stack: str) -> StackFile:
+    """`Pulumi.<stack>.yaml` read once: its typed StackConfig, its raw `config:` mapping and the parsed file."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         available = stack_names(project_dir)
@@ -310,7 +336,7 @@ def load_stack_settings(project_dir: Path, stack: str) -> tuple[StackConfig, dic
     config = raw.get("config") if isinstance(raw, dict) else None
     if not isinstance(config, dict):
         raise InputError(f"{path}:1: expected a top-level 'config:' mapping with the mlops:* and aws:region keys")
-    return stack_config_from_values(stack, config, source), config
+    return StackFile(settings=stack_config_from_values(stack, config, source), config=config, source=source)
 
 
 def secure_value(value: Any) -> str | None:
@@ -333,13 +359,12 @@ def secret_ref_problems(
     problems = []
     for item in specs:
         refs = item.spec.serving.secret_environment
-        source = read_yaml(item.source) if refs else None
         for variable, key in sorted(refs.items()):
             full = qualified_key(key, project)
             value = config.get(full)
             if secure_value(value) is not None:
                 continue
-            line = source.line_of(("serving", "environment", variable), ("environments", environment)) if source else None
+            line = item.file.line_of(("serving", "environment", variable), ("environments", environment))
             state = "is not set" if value is None else "holds a plain value, readable"
             problems.append(
                 f"{item.source}:{line or 1}: serving.environment.{variable}: secret config key '{full}' {state} in "
