@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import copy
-import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from ..errors import InputError
+from . import safe_yaml
 from .model import ENVIRONMENTS, ModelSpec
 from .names import SAGEMAKER_NAME_MAX, resource_name
 from .stack import CONFIG_KEYS, StackConfig
@@ -66,62 +62,14 @@ class StackFile:
 
 
 def read_yaml(path: Path) -> SourceFile:
-    """Read and parse a YAML file, keeping line numbers; syntax errors name the file and line."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise InputError(f"{path}: file not found") from e
-    except OSError as e:
-        raise InputError(f"{path}: cannot read file: {e}") from e
-    return parse_yaml(path, raw)
+    """Read and parse a YAML file, keeping line numbers; every problem is an InputError naming file and line."""
+    return parse_yaml(path, safe_yaml.read_file(path))
 
 
 def parse_yaml(path: Path, raw: bytes) -> SourceFile:
     """Parse YAML bytes that stand for `path` (read from it, or a proposed new content)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: cannot read file: {e}") from e
-    try:
-        data = YAML(typ="rt").load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise InputError(f"{where}: invalid YAML: {e.problem or e.context}") from e
-    except ValueError as e:
-        # ruamel raises a bare ValueError, with no position, for dates such as 2027-02-30.
-        raise InputError(f"{_impossible_date_location(path, text)}: {e}; write a real calendar date as YYYY-MM-DD") from e
-    lines: dict[Path_, int] = {}
-    _record_lines(data, (), lines)
+    data, lines = safe_yaml.parse_bytes(path, raw)
     return SourceFile(path=path, data=data, lines=lines, raw=raw)
-
-
-_DATE_LINE = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s*['\"]?(\d{4}-\d{2}-\d{2})['\"]?\s*(?:#.*)?$")
-
-
-def _impossible_date_location(path: Path, text: str) -> str:
-    """`file:line: field` of the first date-shaped value that is not a calendar date."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _DATE_LINE.match(line)
-        if match:
-            try:
-                date.fromisoformat(match.group(2))
-            except ValueError:
-                return f"{path}:{number}: {match.group(1)}"
-    return str(path)
-
-
-def _record_lines(node: Any, path: Path_, lines: dict[Path_, int]) -> None:
-    if isinstance(node, CommentedMap):
-        for key in node:
-            line, _col = node.lc.key(key)
-            lines[(*path, str(key))] = line + 1
-            _record_lines(node[key], (*path, str(key)), lines)
-    elif isinstance(node, CommentedSeq):
-        for index, item in enumerate(node):
-            line, _col = node.lc.item(index)
-            lines[(*path, index)] = line + 1
-            _record_lines(item, (*path, index), lines)
 
 
 def plain(node: Any) -> Any:
