@@ -12,6 +12,7 @@ program's code and the installed packages; that is its cache key.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import importlib
 import json
@@ -117,11 +118,16 @@ def _capture(inputs: PlanInputs, program: ProgramInputs) -> list[CapturedResourc
 
 
 def _run(inputs: PlanInputs, program: ProgramInputs, specs: list[LoadedSpec], jobs: int) -> Iterator[list[CapturedResource]]:
-    """The captures of the platform and `specs`: in this process for one job, else in workers."""
-    if jobs <= 1:
+    """The captures of the platform and `specs`, in worker processes where the platform can fork.
+
+    Even one job runs in a worker: a program run leaves hundreds of thousands of cyclic objects
+    behind (Pulumi's outputs, tasks and futures), and collecting them costs about a second per
+    50 models in whichever process holds them. A worker never collects them: it exits.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield _capture(inputs, program.only(specs))
         return
-    yield from _run_workers(inputs, [program.only(chunk) for chunk in partition(specs, jobs)], jobs)
+    yield from _run_workers(inputs, [program.only(chunk) for chunk in partition(specs, jobs)], max(1, jobs))
 
 
 def _worker(connection: Connection, inputs: PlanInputs, program: ProgramInputs) -> None:
@@ -129,6 +135,9 @@ def _worker(connection: Connection, inputs: PlanInputs, program: ProgramInputs) 
     # The parent's event loop came through the fork with a default executor whose threads did
     # not: Pulumi's registrations would wait on them forever. The worker runs on a loop of its own.
     asyncio.set_event_loop(asyncio.new_event_loop())
+    # A worker lives for one slice and ends with os._exit, so nothing it allocates is ever
+    # worth collecting: the cyclic collector stays off (see offline.collector_for_program).
+    gc.disable()
     try:
         message: tuple[Any, ...] = ("ok", _capture(inputs, program))
     except MlopsError as e:
@@ -137,6 +146,7 @@ def _worker(connection: Connection, inputs: PlanInputs, program: ProgramInputs) 
         message = ("error", ProgramError, f"capture worker failed: {type(e).__name__}: {e}", [])
     connection.send(message)
     connection.close()
+    os._exit(0)
 
 
 def _run_workers(inputs: PlanInputs, slices: list[ProgramInputs], jobs: int) -> Iterator[list[CapturedResource]]:
