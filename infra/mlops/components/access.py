@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -78,7 +79,7 @@ class ModelAccess(pulumi.ComponentResource):
 
 
 def _trust(service: str) -> str:
-    return pulumi.Output.json_dumps(
+    return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
@@ -89,30 +90,39 @@ def _trust(service: str) -> str:
 def _execution_policy(args: ModelAccessArgs, scope: str, role_arn: pulumi.Output[str]) -> pulumi.Output[str]:
     p = args.platform
     own = [p.buckets[role] for role in ("artifacts", "data-capture", "feature-store")]
-    own_objects = [pulumi.Output.concat(b.arn, f"/{args.model}/*") for b in own]
+    # One Output for the whole document rather than one per ARN: the same policy and the same
+    # dependencies, a fraction of the program's bookkeeping.
+    return pulumi.Output.all(
+        partition=p.partition, account=p.account_id, key_arn=p.key_arn, role_arn=role_arn, buckets=[b.arn for b in own]
+    ).apply(lambda v: json.dumps(_execution_document(args, scope, **v)))
+
+
+def _execution_document(
+    args: ModelAccessArgs, scope: str, *, partition: str, account: str, key_arn: str, role_arn: str, buckets: list[str]
+) -> dict:
     read = sorted({s3_arn(uri) for uri in args.read_uris})
-    sm = pulumi.Output.format("arn:{0}:sagemaker:{1}:{2}", p.partition, args.region, p.account_id)
-    logs = pulumi.Output.format("arn:{0}:logs:{1}:{2}:log-group:/aws/sagemaker/*", p.partition, args.region, p.account_id)
-    glue = pulumi.Output.format("arn:{0}:glue:{1}:{2}", p.partition, args.region, p.account_id)
+    sm = f"arn:{partition}:sagemaker:{args.region}:{account}"
+    logs = f"arn:{partition}:logs:{args.region}:{account}:log-group:/aws/sagemaker/*"
+    glue = f"arn:{partition}:glue:{args.region}:{account}"
     statements = [
         {
             "Sid": "ModelObjects",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            "Resource": own_objects,
+            "Resource": [f"{bucket}/{args.model}/*" for bucket in buckets],
         },
         {
             "Sid": "ModelPrefixes",
             "Effect": "Allow",
             "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-            "Resource": [b.arn for b in own],
+            "Resource": buckets,
             "Condition": {"StringLike": {"s3:prefix": [f"{args.model}/*", args.model]}},
         },
         {
             "Sid": "KeyUse",
             "Effect": "Allow",
             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
-            "Resource": [p.key_arn],
+            "Resource": [key_arn],
         },
         {
             "Sid": "SageMakerJobs",
@@ -127,8 +137,8 @@ def _execution_policy(args: ModelAccessArgs, scope: str, role_arn: pulumi.Output
                 "sagemaker:StopTrainingJob",
             ],
             "Resource": [
-                pulumi.Output.concat(sm, f":processing-job/{scope}*"),
-                pulumi.Output.concat(sm, f":training-job/{scope}*"),
+                f"{sm}:processing-job/{scope}*",
+                f"{sm}:training-job/{scope}*",
             ],
         },
         {
@@ -136,15 +146,15 @@ def _execution_policy(args: ModelAccessArgs, scope: str, role_arn: pulumi.Output
             "Effect": "Allow",
             "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"],
             "Resource": [
-                pulumi.Output.concat(sm, f":model-package-group/{scope}*"),
-                pulumi.Output.concat(sm, f":model-package/{scope}*"),
+                f"{sm}:model-package-group/{scope}*",
+                f"{sm}:model-package/{scope}*",
             ],
         },
         {
             "Sid": "FeatureRecords",
             "Effect": "Allow",
             "Action": ["sagemaker:PutRecord", "sagemaker:GetRecord", "sagemaker:BatchGetRecord", "sagemaker:DescribeFeatureGroup"],
-            "Resource": [pulumi.Output.concat(sm, f":feature-group/{scope}*")],
+            "Resource": [f"{sm}:feature-group/{scope}*"],
         },
         {
             # The offline store registers its tables in the Glue catalog database
@@ -153,9 +163,9 @@ def _execution_policy(args: ModelAccessArgs, scope: str, role_arn: pulumi.Output
             "Effect": "Allow",
             "Action": ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetDatabase"],
             "Resource": [
-                pulumi.Output.concat(glue, ":catalog"),
-                pulumi.Output.concat(glue, ":database/sagemaker_featurestore"),
-                pulumi.Output.concat(glue, f":table/sagemaker_featurestore/{scope.replace('-', '_')}*"),
+                f"{glue}:catalog",
+                f"{glue}:database/sagemaker_featurestore",
+                f"{glue}:table/sagemaker_featurestore/{scope.replace('-', '_')}*",
             ],
         },
         {
@@ -195,4 +205,4 @@ def _execution_policy(args: ModelAccessArgs, scope: str, role_arn: pulumi.Output
             3,
             {"Sid": "ListSources", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": sorted({b for b, _obj in read})},
         )
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -101,7 +102,7 @@ class TrainingPipeline(pulumi.ComponentResource):
                 "detail-type": ["Object Created"],
                 "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": prefix}]}},
             }
-            self._trigger(f"{name}-new-data", pipeline, args, event_pattern=pulumi.Output.json_dumps(pattern),
+            self._trigger(f"{name}-new-data", pipeline, args, event_pattern=json.dumps(pattern),
                           description=f"Retrains {spec.name} when data lands under {triggers.on_new_data.s3_uri}")
         self.pipeline_arn = pipeline.arn
         self.register_outputs({"pipelineArn": pipeline.arn, "pipelineName": pipeline_name})
