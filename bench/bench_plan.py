@@ -6,6 +6,7 @@ Usage: .venv/bin/python bench/bench_plan.py [--models 3 30 100] [--with-1000] [-
 For each size, in separate processes (so peak memory is each process's own):
 - floor: a plain Pulumi program under `set_mocks` that registers the same resources (type, name,
   parent, inputs) with CustomResource/ComponentResource and nothing else, in this same venv;
+  floor-gc: the same with Python's cyclic collector off, as mlops's capture workers run;
 - cold: `mlops plan --no-cache` (every model's program run, in --jobs worker processes);
 - warm: `mlops plan` with every model's subgraph in the capture cache;
 - edited: `mlops plan` after one model's spec changed (that model recaptured, the rest cached).
@@ -16,6 +17,7 @@ machines are noisy.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -92,8 +94,9 @@ def run_plan(project: Path, stack: str, jobs: int, cache: bool) -> dict:
     }
 
 
-def run_floor(plan_path: Path) -> dict:
-    """The floor: the plan's resources registered by a plain program under Pulumi's mocks."""
+def run_floor(plan_path: Path, collector_off: bool) -> dict:
+    """The floor: the plan's resources registered by a plain program under Pulumi's mocks
+    (with `collector_off`, with Python's cyclic collector off, as mlops's workers run)."""
     started = time.perf_counter()
     import pulumi
 
@@ -128,6 +131,8 @@ def run_floor(plan_path: Path) -> dict:
                 objects[r["urn"]] = pulumi.ComponentResource(r["type"], r["name"], None, opts)
 
     pulumi.runtime.set_mocks(Mocks(), project=document["project"], stack=document["stack"], preview=False)
+    if collector_off:
+        gc.disable()
     start = time.perf_counter()
     from pulumi.runtime.sync_await import _sync_await
 
@@ -161,7 +166,7 @@ def report(count: int, rows: list[tuple[str, dict, float]], floor_wall: float) -
     for label, figures, wall in rows:
         peak = figures["peak_mib"]
         stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in figures["stages"].items())
-        ratio = f"{wall / floor_wall:>6.2f}x" if label != "floor" else f"{'1.00x':>7}"
+        ratio = f"{wall / floor_wall:>6.2f}x"
         print(f"  {label:<8} {wall:>7.2f} {ratio}  {peak['self']:>8.0f} / {peak['worker']:<25.0f} {stages}")
         if "policy evaluation" in figures["stages"]:
             share = figures["stages"]["policy evaluation"] / wall
@@ -174,15 +179,15 @@ def main() -> None:
     parser.add_argument("--with-1000", action="store_true", help="also 1000 models (about 10 minutes)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: the machine's cores)")
     parser.add_argument("--stack", default="dev")
-    parser.add_argument("--one", choices=["plan", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--one", choices=["plan", "floor", "floor-gc"], help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one == "plan":
         print(json.dumps(run_plan(args.project, args.stack, args.jobs or 0, not args.no_cache)))
         return
-    if args.one == "floor":
-        print(json.dumps(run_floor(args.project / "reports" / args.stack / "plan.json")))
+    if args.one in ("floor", "floor-gc"):
+        print(json.dumps(run_floor(args.project / "reports" / args.stack / "plan.json", args.one == "floor-gc")))
         return
     jobs = args.jobs or len(os.sched_getaffinity(0))
     print(f"mlops plan --stack {args.stack}, {jobs} jobs, {os.cpu_count()} cores; wall = whole process, start-up included")
@@ -192,11 +197,12 @@ def main() -> None:
             common = ["--project", str(project), "--stack", args.stack, "--jobs", str(jobs)]
             cold = in_process(["--one", "plan", *common, "--no-cache"])
             floor = in_process(["--one", "floor", *common])
+            floor_gc = in_process(["--one", "floor-gc", *common])
             in_process(["--one", "plan", *common])  # fills the cache
             warm = in_process(["--one", "plan", *common])
             edit_one_model(project)
             edited = in_process(["--one", "plan", *common])
-            report(count, [("floor", *floor), ("cold", *cold), ("warm", *warm), ("edited", *edited)], floor[1])
+            report(count, [("floor", *floor), ("floor-gc", *floor_gc), ("cold", *cold), ("warm", *warm), ("edited", *edited)], floor[1])
 
 
 if __name__ == "__main__":

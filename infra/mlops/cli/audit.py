@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..audit.controls import FRAMEWORKS
 from ..errors import InputError
-from . import ProjectDir, app, out, reports_user_errors
+from .base import ProjectDir, app, out, reports_user_errors
 
 audit_app = typer.Typer(help="Check the audit ledger of gate decisions and report on it per control.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")

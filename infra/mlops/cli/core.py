@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ExitCode
-from . import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
+from .base import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
 
 if TYPE_CHECKING:
     from ..governance.gate import GateResult

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ExitCode
-from . import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
+from .base import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
 
 _ACTION_STYLE = {"replace": "bold red", "delete": "red", "update": "yellow", "add": "green"}
 

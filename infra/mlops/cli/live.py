@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ExitCode
-from . import JobsOption, NoCacheOption, ProjectDir, StackOption, app, err, out, reports_user_errors
+from .base import JobsOption, NoCacheOption, ProjectDir, StackOption, app, out, reports_user_errors
 
 if TYPE_CHECKING:
     from ..live.promote import Promotion
@@ -99,25 +99,21 @@ def up(
     Unverified mandatory controls fail here. Needs the Pulumi CLI (exit 127 with install
     instructions when it is missing) and AWS credentials (exit 3 without them).
     """
-    from ..live.deploy import PulumiFailed, pulumi_command, pulumi_executable, gate_for_deploy, run_pulumi_up
+    from ..live.deploy import deploy_stack
     from ..workflow import Capture
     from .core import print_gate, print_outcome_files
 
-    executable = pulumi_executable()
-    reports = reports_dir or project_dir / "reports"
+    def gated(plan, outcome, command) -> None:  # noqa: ANN001 - Plan, GateOutcome, list[str]
+        out.print(f"Stack {stack}: {len(plan.resources)} planned resources; plan written to {outcome.plan_path}")
+        print_gate(outcome.result)
+        print_outcome_files(outcome)
+        if outcome.result.decision == "pass":
+            out.print(f"running: MLOPS_STACK={stack} {' '.join(command)} (in {project_dir})", markup=False)
+
     how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
-    plan, outcome = gate_for_deploy(project_dir, stack, reports, jobs=how.jobs, cache_dir=how.cache_dir)
-    out.print(f"Stack {stack}: {len(plan.resources)} planned resources; plan written to {outcome.plan_path}")
-    print_gate(outcome.result)
-    print_outcome_files(outcome)
-    if outcome.result.decision != "pass":
-        err.print(f"[bold red]error:[/] the {stack} gate did not pass with live facts; nothing was deployed")
-        raise typer.Exit(int(ExitCode.GATE_FAILED))
-    command = pulumi_command(executable, stack, yes=yes)
-    out.print(f"running: MLOPS_STACK={stack} {' '.join(command)} (in {project_dir})", markup=False)
-    code = run_pulumi_up(project_dir, command, stack)
-    if code != 0:
-        raise PulumiFailed(f"pulumi up exited with status {code}; its output above says why")
+    deploy_stack(
+        project_dir, stack, reports_dir or project_dir / "reports", yes=yes, jobs=how.jobs, cache_dir=how.cache_dir, on_gated=gated
+    )
 
 
 @app.command()

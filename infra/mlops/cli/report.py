@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import ProjectDir, StackOption, app, out, reports_user_errors
+from .base import ProjectDir, StackOption, app, out, reports_user_errors
 
 
 @app.command()

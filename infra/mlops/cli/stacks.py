@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from . import ProjectDir, app, err, out, reports_user_errors
+from .base import ProjectDir, app, err, out, reports_user_errors
 
 if TYPE_CHECKING:
     from ..stacks import StackRow, StacksOverview

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import boto3
@@ -72,3 +72,33 @@ def run_pulumi_up(project_dir: Path, command: list[str], stack: str, environ: Ma
         return subprocess.run(command, cwd=project_dir, env=env, check=False).returncode
     except OSError as e:
         raise PulumiCliMissing(f"cannot run {command[0]}: {e}; {INSTALL_HINT}") from e
+
+
+class GateNotPassed(MlopsError):
+    """The deploy gate did not pass with live facts; nothing was deployed."""
+
+    exit_code = ExitCode.GATE_FAILED
+
+
+def deploy_stack(
+    project_dir: Path,
+    stack: str,
+    reports_dir: Path,
+    *,
+    yes: bool,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    on_gated: Callable[[Plan, GateOutcome, list[str]], None] = lambda plan, outcome, command: None,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    """`mlops up`: the Pulumi CLI must be there, the gate with live facts must pass (`on_gated` is
+    told either way, before anything deploys), then `pulumi up` with the policy pack runs."""
+    executable = pulumi_executable(environ)
+    plan, outcome = gate_for_deploy(project_dir, stack, reports_dir, jobs=jobs, cache_dir=cache_dir)
+    command = pulumi_command(executable, stack, yes=yes)
+    on_gated(plan, outcome, command)
+    if outcome.result.decision != "pass":
+        raise GateNotPassed(f"the {stack} gate did not pass with live facts; nothing was deployed")
+    code = run_pulumi_up(project_dir, command, stack, environ)
+    if code != 0:
+        raise PulumiFailed(f"pulumi up exited with status {code}; its output above says why")
