@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -170,3 +171,24 @@ def test_bad_bases_are_user_errors_before_anything_is_planned(empty_project: Pat
     assert "error: --base origin/main: no such commit, branch or tag in" in unknown.output
     assert "actions/checkout with fetch-depth: 0" in unknown.output
     assert not (empty_project / "reports" / "dev" / "plan.json").exists()
+
+
+def test_a_git_ref_base_reuses_the_capture_cache_where_its_inputs_match(project: Path) -> None:
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "base")
+    planned = runner.invoke(app, ["plan", "--stack", "dev", "-C", str(project)])
+    assert planned.exit_code == 0, planned.output
+    cache = project / ".mlops-cache" / "capture" / "dev"
+    groups = {json.loads(p.read_bytes())["group"]: p for p in cache.glob("*.json")}
+    assert len(groups) == 4
+    for path in groups.values():
+        os.utime(path, (1, 1))
+    change_spec(project, "fraud-detector", "threshold: 0.92", "threshold: 0.93")
+    result = diff(project, "dev", "HEAD")
+    assert result.exit_code == 0, result.output
+    # The base's own `mlops plan` found the committed fraud-detector in the cache: the entry the
+    # first plan wrote, which the current plan (with the new threshold) does not use.
+    assert groups["fraud-detector"].stat().st_mtime > 1
+    assert len(list(cache.glob("*.json"))) == 5, "one new entry: the edited model's"
+    assert any("│ update │ sagemaker:Pipeline │ fraud-detector-training-pipeline │" in line for line in lines(result.output))
