@@ -17,8 +17,9 @@ import pytest
 
 from mlops import capture
 from mlops.errors import InputError, ProgramError
+from mlops.plan import build_plan, load_inputs
 from mlops.plan import capture as capture_plan
-from mlops.plan import load_inputs
+from mlops.reports.redact import PlanFile
 
 from .conftest import REPO, copy_project
 
@@ -38,6 +39,12 @@ def plan_json(project: Path, *args: str, seed: int = 0, pythonpath: Path | None 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return (reports / stack / "plan.json").read_bytes()
+
+
+def planned(project: Path, *, stack: str = "dev", cache: bool = True, jobs: int = 2) -> bytes:
+    """plan.json's bytes from a capture in this process (its workers forked from it)."""
+    plan = build_plan(project, stack, jobs=jobs, cache_dir=project / ".mlops-cache" if cache else None)
+    return PlanFile.of(plan).data
 
 
 def cache_entries(project: Path, stack: str = "dev") -> dict[str, float]:
@@ -71,30 +78,30 @@ def test_parallel_and_cached_plans_equal_one_cold_run(five_models: Path) -> None
 
 
 def test_prod_plan_with_pins_and_secrets_is_the_same_warm(project: Path) -> None:
-    cold = plan_json(project, "--no-cache", stack="prod", seed=5)
-    plan_json(project, stack="prod", seed=6)
-    assert plan_json(project, stack="prod", seed=7) == cold
+    cold = planned(project, stack="prod", cache=False)
+    planned(project, stack="prod")
+    assert planned(project, stack="prod", jobs=1) == cold
 
 
 def test_editing_one_model_recaptures_only_that_model(project: Path) -> None:
-    plan_json(project, seed=1)
+    planned(project)
     before = cache_entries(project)
     edit(project / "models" / "fraud-detector.yaml", "threshold: 0.92", "threshold: 0.93")
-    warm = plan_json(project, seed=2)
+    warm = planned(project)
     after = cache_entries(project)
     assert len(set(after) - set(before)) == 1, "one new entry: the edited model's"
-    assert warm == plan_json(project, "--no-cache", seed=3)
+    assert warm == planned(project, cache=False)
     assert b"0.93" in warm
 
 
 def test_editing_the_stack_file_recaptures_everything(project: Path) -> None:
-    plan_json(project, seed=1)
+    planned(project)
     before = set(cache_entries(project))
     edit(project / "Pulumi.dev.yaml", "mlops:costCenter: CC-1000", "mlops:costCenter: CC-2000")
-    warm = plan_json(project, seed=2)
+    warm = planned(project)
     assert len(set(cache_entries(project)) - before) == 4, "every model and the platform captured again"
     assert b"CC-2000" in warm
-    assert warm == plan_json(project, "--no-cache", seed=3)
+    assert warm == planned(project, cache=False)
 
 
 def test_changed_component_code_is_never_served_from_the_cache(project: Path, tmp_path: Path) -> None:
@@ -108,27 +115,18 @@ def test_changed_component_code_is_never_served_from_the_cache(project: Path, tm
 
 
 def test_a_dependency_version_change_misses_every_entry(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    inputs = load_inputs(project, "dev")
-    cache_dir = project / ".mlops-cache"
-    cold = capture_plan(inputs, cache_dir=cache_dir).to_dict()
-    runs: list[list[str]] = []
-    real = capture._capture
-
-    def counting(inputs, program):  # noqa: ANN001, ANN202
-        runs.append([item.spec.name for item in program.specs])
-        return real(inputs, program)
-
-    monkeypatch.setattr(capture, "_capture", counting)
-    assert capture_plan(inputs, cache_dir=cache_dir).to_dict() == cold
-    assert runs == [], "everything came from the cache"
+    cold = planned(project)
+    before = set(cache_entries(project))
+    assert planned(project) == cold
+    assert set(cache_entries(project)) == before, "everything came from the cache"
     monkeypatch.setattr(capture, "installed_packages", lambda: ["pulumi-aws==99.0.0"])
-    assert capture_plan(inputs, cache_dir=cache_dir).to_dict() == cold
-    assert runs == [list(MODELS)]
+    assert planned(project) == cold
+    assert len(set(cache_entries(project)) - before) == 4, "every model and the platform captured again"
 
 
 def test_corrupt_truncated_and_foreign_entries_are_rebuilt(project: Path) -> None:
-    cold = plan_json(project, "--no-cache", seed=1)
-    plan_json(project, seed=2)
+    cold = planned(project, cache=False)
+    planned(project)
     folder = project / ".mlops-cache" / "capture" / "dev"
     entries = {json.loads(p.read_bytes())["group"]: p for p in folder.glob("*.json")}
     truncated, foreign, tampered = entries["fraud-detector"], entries["churn-predictor"], entries["ticket-router"]
@@ -137,7 +135,7 @@ def test_corrupt_truncated_and_foreign_entries_are_rebuilt(project: Path) -> Non
     document = json.loads(tampered.read_bytes())
     document["resources"][0]["inputs"]["injected"] = "value"  # digest no longer matches
     tampered.write_text(json.dumps(document), encoding="utf-8")
-    assert plan_json(project, seed=3) == cold
+    assert planned(project) == cold
     for path in (truncated, foreign, tampered):
         entry = json.loads(path.read_bytes())
         assert entry["key"] == path.stem and "injected" not in json.dumps(entry)
