@@ -149,6 +149,17 @@ def test_an_unreachable_opa_server_fails_closed_with_3(project: Path, monkeypatc
     assert not (project / "reports" / "dev" / "policy-report.json").exists()
 
 
+def test_a_gate_that_cannot_decide_leaves_no_earlier_report_claiming_a_pass(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert plan(project, "dev").exit_code == 0
+    out = project / "reports" / "dev"
+    assert json.loads((out / "policy-report.json").read_text())["decision"] == "pass"
+    evidence = list((out / "evidence").glob("*.json"))
+    monkeypatch.setenv("MLOPS_OPA_URL", "http://127.0.0.1:9")
+    assert plan(project, "dev").exit_code == 3
+    assert not list(out.glob("policy-report.*"))
+    assert list((out / "evidence").glob("*.json")) == evidence, "the ledger's evidence stays"
+
+
 def test_policy_test_runs_every_rego_test(project: Path) -> None:
     result = runner.invoke(app, ["policy", "test", "--policies-dir", str(project / "policies")])
     assert result.exit_code == 0, result.output
@@ -279,3 +290,12 @@ def test_a_tampered_ledger_stops_the_gate_before_any_report_is_written(project: 
     assert f"error: {ledger}:1: the audit ledger's last entry (seq 1) does not verify; refusing to extend a broken chain" in result.output
     assert "Policy gate" not in result.output
     assert report_path.read_bytes() == before
+
+
+def test_a_ledger_that_cannot_be_written_is_exit_4_naming_the_path(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = project / "Pulumi.yaml" / "audit-ledger.jsonl"  # under a file: no such directory can exist
+    monkeypatch.setenv("MLOPS_LEDGER", str(ledger))
+    result = plan(project, "dev")
+    assert result.exit_code == 4, result.output
+    assert f"error: {ledger}: cannot" in " ".join(result.output.split())
+    assert not (project / "reports" / "dev" / "policy-report.json").exists()

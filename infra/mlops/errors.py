@@ -49,3 +49,10 @@ class ProgramError(MlopsError):
     """The Pulumi program itself failed while it was being run offline."""
 
     exit_code = ExitCode.PROGRAM_FAILED
+
+
+class StorageError(MlopsError):
+    """A file the tool writes or keeps (a report, the plan, the audit ledger) could not be written
+    or read: a full disk or missing permissions, never the user's input."""
+
+    exit_code = ExitCode.PROGRAM_FAILED

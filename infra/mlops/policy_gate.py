@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .audit.ledger import append_entry, check_tail, current_actor, default_ledger_path, gate_entry
+from .errors import MlopsError
 from .governance.bundle import PolicyBundle, load_bundle
 from .governance.enforcement import Enforcement, load_enforcement
 from .governance.engines import Engine, engine_from_settings
@@ -19,7 +20,7 @@ from .governance.waivers import Waiver, load_waivers
 from .files import write_atomically
 from .plan import Plan
 from .policy_input import policy_document
-from .reports import build_report, render_reports, write_reports
+from .reports import build_report, render_reports, withdraw_reports, write_reports
 from .reports.redact import PlanFile
 from .specs.stack import StackConfig
 
@@ -99,7 +100,13 @@ def gate_stack(
     """
     ledger = ledger or default_ledger_path(project_dir)
     check_tail(ledger)  # a tampered ledger stops the command before any report is (over)written
-    result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
+    try:
+        result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
+    except MlopsError:
+        # The gate could not decide (it fails closed): no earlier report of this stack may go on
+        # claiming a decision this run did not reach.
+        withdraw_reports(reports_dir / plan.stack.stack)
+        raise
     plan_file = plan_file or PlanFile.of(plan)
     out_dir = reports_dir / result.stack
     report = build_report(

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ExitCode, InputError, MlopsError
+from ..errors import ExitCode, InputError, MlopsError, StorageError
 from .controls import control_tallies
 
 LEDGER_FORMAT = 1
@@ -122,7 +122,7 @@ def check_tail(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as e:
-        raise InputError(f"{path}: cannot read the audit ledger: {e.strerror or e}; check the path and its permissions") from e
+        raise StorageError(f"{path}: cannot read the audit ledger: {e.strerror or e}; check the path and its permissions") from e
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         _tail(fd, os.fstat(fd).st_size, path)
@@ -146,7 +146,7 @@ def append_entry(path: Path, entry: Mapping[str, Any], *, now: datetime | None =
         created = not path.exists()
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
     except OSError as e:
-        raise InputError(f"{path}: cannot open the audit ledger for appending: {e.strerror or e}; check the path and its permissions") from e
+        raise StorageError(f"{path}: cannot open the audit ledger for appending: {e.strerror or e}; check the path and its permissions") from e
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
@@ -252,7 +252,7 @@ def _write_whole_line(fd: int, line: bytes, size: int, path: Path) -> None:
             os.ftruncate(fd, size)  # never leave half a line behind: the chain must stay intact
         except OSError:
             pass
-        raise InputError(f"{path}: cannot append to the audit ledger: {e}; check free space and permissions") from e
+        raise StorageError(f"{path}: cannot append to the audit ledger: {e}; check free space and permissions") from e
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -366,7 +366,7 @@ def _open_for_reading(path: Path) -> IO[bytes]:
             f"(mlops plan --stack STACK), or point --ledger or {LEDGER_ENV} at an existing ledger"
         ) from e
     except OSError as e:
-        raise InputError(f"{path}: cannot read the audit ledger: {e.strerror or e}; check the path and its permissions") from e
+        raise StorageError(f"{path}: cannot read the audit ledger: {e.strerror or e}; check the path and its permissions") from e
 
 
 class _DuplicateKey(ValueError):

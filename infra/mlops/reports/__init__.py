@@ -26,6 +26,7 @@ __all__ = [
     "load_report",
     "render_json",
     "render_reports",
+    "withdraw_reports",
     "report_schema",
     "schema_problems",
     "write_reports",
@@ -67,6 +68,12 @@ def write_reports(rendered: dict[str, str], out_dir: Path) -> dict[str, Path]:
         write_atomically(path, text.encode("utf-8"))
         written[fmt] = path
     return written
+
+
+def withdraw_reports(out_dir: Path) -> None:
+    """Remove the canonical report and its renderings from `out_dir` (the evidence copies stay)."""
+    for name in REPORT_FILES.values():
+        (out_dir / name).unlink(missing_ok=True)
 
 
 def rerender_report(path: Path) -> tuple[dict[str, Any], dict[str, Path]]:
