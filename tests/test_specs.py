@@ -176,6 +176,36 @@ def test_stack_config_unknown_key_and_bad_region(empty_project: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ('""', "must name a folder inside the project, not the project root itself; found ''"),
+        ("'.'", "must name a folder inside the project, not the project root itself; found '.'"),
+        ("../shared/models", "must be a path inside the project, relative to its root and without '..'; found '../shared/models'"),
+        ("/etc", "must be a path inside the project, relative to its root and without '..'; found '/etc'"),
+    ],
+)
+def test_models_dir_stays_inside_the_project(empty_project: Path, value: str, why: str) -> None:
+    path = empty_project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text().replace("  mlops:team:", f"  mlops:modelsDir: {value}\n  mlops:team:", 1))
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "mlops:modelsDir" in text)
+    with pytest.raises(InputError) as e:
+        load_stack_file(empty_project, "dev")
+    assert problems_of(e) == [f"{path}:{line}: mlops:modelsDir: {why}"]
+
+
+def test_entry_point_stays_inside_the_project(tmp_path: Path) -> None:
+    text = VALID_SPEC.format(name="m").replace("training:\n", "training:\n  entry_point: ../../etc/passwd\n", 1)
+    path = write(tmp_path, "m.yaml", text)
+    with pytest.raises(InputError) as e:
+        load_spec(path, "dev")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "entry_point" in text)
+    assert problems_of(e) == [
+        f"{path}:{line}: training.entry_point: must be a path inside the project, relative to its root and without '..'; "
+        "found '../../etc/passwd'"
+    ]
+
+
 def test_missing_stack_file_lists_available_stacks(empty_project: Path) -> None:
     with pytest.raises(InputError) as e:
         load_stack_file(empty_project, "qa")

@@ -6,9 +6,9 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from .names import AWS_NAME_PATTERN, S3_URI_PATTERN
+from .names import AWS_NAME_PATTERN, S3_URI_PATTERN, project_relative
 
 Environment = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
@@ -22,6 +22,7 @@ InstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z0-9]+\.[a-z0-
 # EventBridge and SageMaker monitoring accept these two expression forms only.
 ScheduleExpression = Annotated[str, StringConstraints(pattern=r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+ProjectPath = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True), AfterValidator(project_relative)]
 
 
 class Strict(BaseModel):
@@ -134,7 +135,7 @@ class Training(Strict):
     # pytorch and tensorflow images are published per Python version (e.g. py310).
     py_version: Annotated[str, StringConstraints(pattern=r"^py3\d{1,2}$")] | None = None
     image_uri: Annotated[str, StringConstraints(pattern=r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/.+$")] | None = None
-    entry_point: NonEmpty | None = None
+    entry_point: ProjectPath | None = None
     instance_type: InstanceType = "ml.m5.xlarge"
     instance_count: int = Field(default=1, ge=1, le=100)
     volume_size_gb: int = Field(default=30, ge=1, le=16384)

@@ -1,4 +1,6 @@
-"""Naming rules AWS enforces, shared by the spec types and the cross-file checks."""
+"""Naming rules AWS enforces, and the rule for paths a spec or stack file names, shared by the spec types and the cross-file checks."""
+
+from pathlib import PurePosixPath
 
 # Lower-case letters, digits and single hyphens: valid for SageMaker endpoints, model
 # package groups, feature groups and pipelines, and inside S3 bucket prefixes.
@@ -15,3 +17,15 @@ BUCKET_PREFIX_MAX = 37
 def resource_name(prefix: str, environment: str, *parts: str) -> str:
     """The physical name of a SageMaker resource: `<prefix>-<env>-<part>-<part>`."""
     return "-".join((prefix, environment, *parts))
+
+
+def project_relative(value: str) -> str:
+    """`value` if it is a path inside the project (relative, forward slashes, no `..`), else ValueError.
+
+    Paths in specs and stack files are resolved against the project root; one that leaves it
+    (`../../etc/passwd`, `/etc`) would read or ship files the project does not own.
+    """
+    path = PurePosixPath(value)
+    if path.is_absolute() or value.startswith("~") or "\\" in value or ".." in path.parts:
+        raise ValueError("must be a path inside the project, relative to its root and without '..'")
+    return value

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pathlib import PurePosixPath
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .model import Environment
+from .names import project_relative
 
 REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+
+
+def models_folder(value: str) -> str:
+    """A folder of the project's own: the project root holds the Pulumi.<stack>.yaml files, not specs."""
+    if not PurePosixPath(project_relative(value)).parts:
+        raise ValueError("must name a folder inside the project, not the project root itself")
+    return value
 
 
 class Network(BaseModel):
@@ -40,7 +50,7 @@ class StackConfig(BaseModel):
         default=None, alias="alertEmail"
     )
     network: Network | None = None
-    models_dir: str = Field(default="models", alias="modelsDir")
+    models_dir: Annotated[str, AfterValidator(models_folder)] = Field(default="models", alias="modelsDir")
     # An OPA server to evaluate policies on instead of the embedded engine (MLOPS_OPA_URL wins).
     opa_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = Field(default=None, alias="opaUrl")
 
