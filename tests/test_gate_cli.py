@@ -299,3 +299,32 @@ def test_a_ledger_that_cannot_be_written_is_exit_4_naming_the_path(project: Path
     assert result.exit_code == 4, result.output
     assert f"error: {ledger}: cannot" in " ".join(result.output.split())
     assert not (project / "reports" / "dev" / "policy-report.json").exists()
+
+
+def test_a_hung_opa_server_fails_closed_at_the_deadline_without_library_noise(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)  # accepts connections, never answers
+    try:
+        monkeypatch.setenv("MLOPS_OPA_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.setenv("MLOPS_POLICY_TIMEOUT", "2")
+        inputs_loaded = time.monotonic()
+        result = plan(project, "dev")
+        elapsed = time.monotonic() - inputs_loaded
+    finally:
+        listener.close()
+    assert result.exit_code == 3, result.output
+    assert "reached no decision within 2s" in result.output
+    assert "Retrying" not in result.output and "urllib3" not in result.output
+    assert elapsed < 30, "the program run and a 2 s deadline, not the per-request timeouts of ~80 uploads"
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "601", "nan"])
+def test_a_bad_policy_timeout_is_invalid_input(project: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("MLOPS_POLICY_TIMEOUT", value)
+    result = plan(project, "dev")
+    assert result.exit_code == 2, result.output
+    assert f"MLOPS_POLICY_TIMEOUT: expected seconds, more than 0 and at most 600; found {value!r}" in result.output

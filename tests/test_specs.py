@@ -166,7 +166,7 @@ def test_stack_config_unknown_key_and_bad_region(empty_project: Path) -> None:
         load_stack_file(empty_project, "dev")
     assert problems_of(e) == [
         f"{path}:8: mlops:alertMail: unknown setting; expected one of: mlops:environment, mlops:namePrefix, mlops:owner, "
-        "mlops:team, mlops:costCenter, mlops:alertEmail, mlops:network, mlops:modelsDir, mlops:opaUrl"
+        "mlops:team, mlops:costCenter, mlops:alertEmail, mlops:network, mlops:modelsDir, mlops:policyTimeout, mlops:opaUrl"
     ]
     path.write_text(path.read_text().replace("  mlops:alertMail: x@example.com\n", ""))
     with pytest.raises(InputError) as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,18 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from .audit.ledger import append_entry, check_tail, current_actor, default_ledger_path, gate_entry
-from .errors import MlopsError
+from .errors import InputError, MlopsError
 from .governance.bundle import PolicyBundle, load_bundle
 from .governance.enforcement import Enforcement, load_enforcement
 from .governance.engines import Engine, engine_from_settings
 from .governance.gate import GateResult, evaluate_gate
+from .governance.regorus_worker import DEFAULT_TIMEOUT_SECONDS
 from .governance.waivers import Waiver, load_waivers
 from .files import write_atomically
 from .plan import Plan
 from .policy_input import policy_document
 from .reports import build_report, render_reports, withdraw_reports, write_reports
 from .reports.redact import PlanFile
-from .specs.stack import StackConfig
+from .specs.stack import POLICY_TIMEOUT_MAX, StackConfig
 
 @dataclass(frozen=True)
 class Governance:
@@ -37,7 +39,8 @@ class Governance:
 def load_governance(project_dir: Path, stack: StackConfig, environ: Mapping[str, str] = os.environ) -> Governance:
     """The project's governance, loaded once, the same way for `mlops plan` and the CrossGuard pack.
 
-    The engine is the OPA server named by MLOPS_OPA_URL, else the stack's `mlops:opaUrl`, else embedded.
+    The engine is the OPA server named by MLOPS_OPA_URL, else the stack's `mlops:opaUrl`, else embedded;
+    its deadline MLOPS_POLICY_TIMEOUT, else the stack's `mlops:policyTimeout`, else 30 s.
     """
     policies_dir = project_dir / "policies"
     bundle = load_bundle(policies_dir)
@@ -45,8 +48,22 @@ def load_governance(project_dir: Path, stack: StackConfig, environ: Mapping[str,
         bundle=bundle,
         enforcement=load_enforcement(policies_dir / "enforcement.yaml", bundle),
         waivers=load_waivers(policies_dir / "waivers.yaml", bundle),
-        engine=engine_from_settings(environ.get("MLOPS_OPA_URL") or stack.opa_url),
+        engine=engine_from_settings(environ.get("MLOPS_OPA_URL") or stack.opa_url, policy_timeout(stack, environ)),
     )
+
+
+def policy_timeout(stack: StackConfig, environ: Mapping[str, str] = os.environ) -> float:
+    """The policy engine's deadline in seconds: MLOPS_POLICY_TIMEOUT, else mlops:policyTimeout, else the default."""
+    text = environ.get("MLOPS_POLICY_TIMEOUT")
+    if not text:
+        return stack.policy_timeout or DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= POLICY_TIMEOUT_MAX):
+        raise InputError(f"MLOPS_POLICY_TIMEOUT: expected seconds, more than 0 and at most {POLICY_TIMEOUT_MAX:g}; found {text!r}")
+    return seconds
 
 
 def run_gate(

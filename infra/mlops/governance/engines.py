@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -104,17 +105,24 @@ class OpaEngine:
         self._host, self._port, self._tls = parts.hostname, port, parts.scheme == "https"
 
     def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
-        client = OpaClient(host=self._host, port=self._port, ssl=self._tls, timeout=self.timeout)
-        try:
-            self._upload(client, bundle)
-            response = client.query_rule(input_data=document, package_path=ROOT_PACKAGE)
-        except (requests.RequestException, ValueError, RegoParseError, DeletePolicyError) as e:
+        # One deadline for the whole exchange: a server that answers each of the bundle's ~80
+        # uploads just before the per-request timeout would otherwise hold the gate for minutes.
+        outcome: dict[str, Any] = {}
+        worker = threading.Thread(target=self._exchange, args=(bundle, document, outcome), daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise PolicyEngineError(
+                f"OPA server {self.url} reached no decision within {self.timeout:g}s; check that the server is healthy, "
+                "raise mlops:policyTimeout (or MLOPS_POLICY_TIMEOUT), or unset MLOPS_OPA_URL to use the embedded engine"
+            )
+        if "error" in outcome:
+            e = outcome["error"]
             raise PolicyEngineError(
                 f"OPA server {self.url} reached no decision: {type(e).__name__}: {e}; check that the server is "
                 "running and reachable, or unset MLOPS_OPA_URL to use the embedded engine"
             ) from e
-        finally:
-            client.close_connection()
+        response = outcome["response"]
         if not isinstance(response.get("result"), dict):
             raise PolicyEngineError(f"OPA server {self.url}: data.{ROOT_PACKAGE} is undefined after upload; check the server's logs")
         findings = Findings(deny={}, unverified={})
@@ -122,6 +130,18 @@ class OpaEngine:
             found = self._rule(response["result"], policy, kind)
             getattr(findings, kind)[policy.package] = checked_violations(policy, found, kind)
         return findings
+
+    def _exchange(self, bundle: PolicyBundle, document: dict[str, Any], outcome: dict[str, Any]) -> None:
+        """Upload the bundle and query it; the answer or the error goes into `outcome`."""
+        # No retries: the deadline is the one bound, and urllib3 would log each retry on stderr.
+        client = OpaClient(host=self._host, port=self._port, ssl=self._tls, timeout=self.timeout, retries=0)
+        try:
+            self._upload(client, bundle)
+            outcome["response"] = client.query_rule(input_data=document, package_path=ROOT_PACKAGE)
+        except (requests.RequestException, ValueError, RegoParseError, DeletePolicyError) as e:
+            outcome["error"] = e
+        finally:
+            client.close_connection()
 
     def _upload(self, client: OpaClient, bundle: PolicyBundle) -> None:
         ids = {OPA_POLICY_PREFIX + Path(path).relative_to(bundle.root).as_posix(): source for path, source in bundle.modules}

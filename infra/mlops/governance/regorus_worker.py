@@ -16,7 +16,10 @@ from typing import Any
 import regorus
 
 UNDEFINED = "<undefined>"
-DEFAULT_TIMEOUT_SECONDS = 60.0
+# The default deadline of one evaluation, end to end (OPA uploads included): a stuck engine
+# fails the gate closed after this long. Settable per stack (mlops:policyTimeout) and by
+# MLOPS_POLICY_TIMEOUT.
+DEFAULT_TIMEOUT_SECONDS = 30.0
 
 
 def regorus_message(error: Exception) -> str:
