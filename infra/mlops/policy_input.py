@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .specs.loader import LoadedSpec
+from .specs.plaintext_secrets import suspected_secrets
 from .specs.stack import StackConfig
 
 POLICY_INPUT_VERSION = 1
@@ -91,7 +92,12 @@ def policy_document(
         "region": stack.region,
         "network": stack.network.model_dump(mode="json") if stack.network else None,
         "models": [
-            {"name": item.spec.name, "source": str(item.source), "spec": item.spec.model_dump(mode="json")}
+            {
+                "name": item.spec.name,
+                "source": str(item.source),
+                "spec": item.spec.model_dump(mode="json"),
+                "suspected_secrets": [{"field": s.field, "kind": s.kind} for s in suspected_secrets(item.spec)],
+            }
             for item in sorted(specs, key=lambda s: s.spec.name)
         ],
         "resources": [

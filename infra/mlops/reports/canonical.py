@@ -87,6 +87,8 @@ POLICY_SPEC_PATHS: dict[str, SpecPath | dict[str, SpecPath]] = {
     "required-tags": ("metadata",),
     "tag-values-consistent": ("metadata",),
 }
+# Policies whose message starts with the dotted spec path of the value it is about (`a.b.c: …`).
+FIELD_MESSAGE_POLICIES = frozenset({"plaintext-secrets"})
 # Findings caused by a stack setting rather than a model spec: the stack file key to point at.
 STACK_CAUSES: dict[str, str] = {
     "model-vpc-config": "mlops:network",
@@ -124,7 +126,10 @@ class Locator:
         if loaded is None or policy_id in STACK_CAUSES:
             return self._stack_location(SHARED_CAUSES.get(policy_id))
         source = loaded.file
-        path = self._spec_path(policy_id, resource.get("type"), resource.get("name") or urn.rsplit("::", 1)[-1], loaded)
+        if policy_id in FIELD_MESSAGE_POLICIES:
+            path: SpecPath = tuple(finding["message"].split(":", 1)[0].split("."))
+        else:
+            path = self._spec_path(policy_id, resource.get("type"), resource.get("name") or urn.rsplit("::", 1)[-1], loaded)
         overrides = ("environments", self.environment)
         line = source.line_of(path, overrides) or source.line_of(("metadata", "name"), overrides)
         return {"file": metadata.relative_path(self.project_dir, loaded.source), "line": line or 1}

@@ -32,6 +32,7 @@ from ..files import write_atomically
 from ..plan import render_json
 from ..specs.loader import LoadedSpec, secure_value
 from ..specs.model import ModelSpec
+from ..specs.plaintext_secrets import suspected_secrets
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -168,8 +169,9 @@ def secrets_for(
 
 def plan_redactor(plan: Plan) -> Redactor:
     """The redactor for one plan: its stack file's secure values, its specs' secret positions and
-    the values found there."""
-    return secrets_for(plan.specs, plan.inputs.config, resources=plan.resources)
+    the values found there, and every spec value that looks like a credential in plain text."""
+    suspected = [s.value for item in plan.specs for s in suspected_secrets(item.spec)]
+    return secrets_for(plan.specs, plan.inputs.config, resources=plan.resources, plaintexts=suspected)
 
 
 @dataclass(frozen=True)
