@@ -2,26 +2,225 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sized
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat, StringConstraints, model_validator
 
+from . import aws_limits
+from .aws_limits import Choice, Text
 from .names import AWS_NAME_PATTERN, S3_URI_PATTERN, project_relative
 
 Environment = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 
+
+def _within(*limits: Text) -> AfterValidator:
+    """Checks text against every AWS field it reaches (see aws_limits.SOURCES)."""
+
+    def check(value: str) -> str:
+        for limit in limits:
+            limit.check(value)
+        return value
+
+    return AfterValidator(check)
+
+
+def _one_of(choice: Choice) -> Any:
+    """Text checked against an AWS enum, which the exported JSON Schema lists too."""
+    return Annotated[str, AfterValidator(choice.check), Field(json_schema_extra={"enum": list(choice.values)})]
+
+
+def _at_most(limit: int, what: str) -> AfterValidator:
+    """Checks the size of a list or mapping, with a message that says which AWS limit it is."""
+
+    def check(value: Sized) -> Sized:
+        if len(value) > limit:
+            raise ValueError(f"expected at most {limit} {what}, not {len(value)}")
+        return value
+
+    return AfterValidator(check)
+
+
+# S3's naming rules for general purpose buckets, which S3 documents (userguide/bucketnamingrules.html)
+# but its service model does not state. S3_URI_PATTERN already holds the length and the characters.
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_IP_ADDRESS = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def _s3_uri(value: str) -> str:
+    if not re.fullmatch(S3_URI_PATTERN, value):
+        raise ValueError(
+            "expected s3://<bucket>/<key> without spaces, the bucket 3-63 lowercase letters, digits, dots and hyphens "
+            "that starts and ends with a letter or digit (S3 bucket naming rules)"
+        )
+    bucket = value.removeprefix("s3://").partition("/")[0]
+    if ".." in bucket:
+        problem = "two adjacent dots"
+    elif _IP_ADDRESS.fullmatch(bucket):
+        problem = "the form of an IP address"
+    elif bucket.startswith(_RESERVED_BUCKET_PREFIXES):
+        problem = f"the reserved prefix '{next(p for p in _RESERVED_BUCKET_PREFIXES if bucket.startswith(p))}'"
+    elif bucket.endswith(_RESERVED_BUCKET_SUFFIXES):
+        problem = f"the reserved suffix '{next(s for s in _RESERVED_BUCKET_SUFFIXES if bucket.endswith(s))}'"
+    else:
+        return value
+    raise ValueError(f"bucket '{bucket}' has {problem}, which S3 bucket names must not have (S3 bucket naming rules)")
+
+
 # Model and feature-group names end up inside SageMaker names capped at 63 characters
 # (endpoints, model package groups) together with the stack prefix and environment.
 ResourceName = Annotated[str, StringConstraints(pattern=AWS_NAME_PATTERN, min_length=1, max_length=32)]
-FeatureName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")]
-S3Uri = Annotated[str, StringConstraints(pattern=S3_URI_PATTERN)]
-InstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")]
-# EventBridge and SageMaker monitoring accept these two expression forms only.
-ScheduleExpression = Annotated[str, StringConstraints(pattern=r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")]
+FeatureName = Annotated[str, _within(aws_limits.FEATURE_NAME)]
+# Spec URIs reach SageMaker's S3Uri (processing inputs, monitoring baselines) and MonitoringS3Uri (ground
+# truth); holding every URI to both keeps one rule, and the baseline file names appended later still fit.
+S3Uri = Annotated[str, AfterValidator(_s3_uri), _within(aws_limits.PROCESSING_S3_URI, aws_limits.GROUND_TRUTH_S3_URI)]
+TrainingInstanceType = _one_of(aws_limits.TRAINING_INSTANCE_TYPES)
+EndpointInstanceType = _one_of(aws_limits.ENDPOINT_INSTANCE_TYPES)
+# Model Monitor runs its jobs as processing jobs.
+MonitoringInstanceType = _one_of(aws_limits.PROCESSING_INSTANCE_TYPES)
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+@dataclass(frozen=True)
+class _CronField:
+    """One field of an EventBridge cron expression: its values, their names and the wildcards it takes."""
+
+    name: str
+    low: int
+    high: int
+    names: tuple[str, ...] = ()
+    wildcards: str = ", - * /"
+
+    @property
+    def expected(self) -> str:
+        names = f" or {self.names[0]}-{self.names[-1]}" if self.names else ""
+        return f"{self.name} field takes {self.low}-{self.high}{names} and the wildcards {self.wildcards}"
+
+    def value(self, token: str) -> int | None:
+        """The number a value stands for, if it is one of this field's."""
+        if re.fullmatch(r"[0-9]{1,4}", token):
+            number = int(token)
+        elif token in self.names:
+            number = self.low + self.names.index(token)
+        else:
+            return None
+        return number if self.low <= number <= self.high else None
+
+    def accepts(self, text: str) -> bool:
+        """A list of values, ranges and increments (`1,5-7,0/15,*/5`), or `*`."""
+        return all(self._accepts_item(item) for item in text.split(","))
+
+    def _accepts_item(self, item: str) -> bool:
+        start, slash, step = item.partition("/")
+        # Quartz, which EventBridge's cron follows, refuses increments beyond the field's largest value.
+        if slash and not (re.fullmatch(r"[0-9]{1,4}", step) and 1 <= int(step) <= self.high):
+            return False
+        if start == "*":
+            return True
+        first, dash, last = start.partition("-")
+        if not dash:
+            return self.value(first) is not None
+        low, high = self.value(first), self.value(last)
+        return low is not None and high is not None and low <= high
+
+
+# Month and weekday names in capitals, as EventBridge documents them.
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# EventBridge's cron fields (eventbridge/latest/userguide/eb-scheduled-rule-pattern.html); the service
+# model states only the expression's length.
+_MINUTES = _CronField("minutes", 0, 59)
+_HOURS = _CronField("hours", 0, 23)
+_DAY_OF_MONTH = _CronField("day-of-month", 1, 31, wildcards=", - * ? / L W")
+_MONTH = _CronField("month", 1, 12, _MONTHS)
+_DAY_OF_WEEK = _CronField("day-of-week", 1, 7, _WEEKDAYS, wildcards=", - * ? L #")
+_YEAR = _CronField("year", 1970, 2199)
+_CRON_FIELDS = (_MINUTES, _HOURS, _DAY_OF_MONTH, _MONTH, _DAY_OF_WEEK, _YEAR)
+_CRON_FORM = "cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)"
+
+
+def _cron_field_accepts(field: _CronField, text: str) -> bool:
+    if text == "?":
+        return field in (_DAY_OF_MONTH, _DAY_OF_WEEK)
+    # L, W and # stand alone: the last day, the weekday nearest a day, the nth weekday of the month.
+    if field is _DAY_OF_MONTH and (text == "L" or (text.endswith("W") and field.value(text[:-1]) is not None)):
+        return True
+    if field is _DAY_OF_WEEK:
+        day, hash_, nth = text.partition("#")
+        if hash_:
+            return field.value(day) is not None and nth in ("1", "2", "3", "4", "5")
+        if text == "L" or (text.endswith("L") and field.value(text[:-1]) is not None):
+            return True
+    return field.accepts(text)
+
+
+def _cron_problem(body: str) -> str | None:
+    fields = body.split(" ")
+    if len(fields) != len(_CRON_FIELDS):
+        return f"expected {_CRON_FORM}: six fields separated by single spaces, not {len(fields)} (EventBridge cron)"
+    for field, text in zip(_CRON_FIELDS, fields):
+        if not _cron_field_accepts(field, text):
+            return f"expected a cron expression whose {field.expected}, not '{text}' (EventBridge cron)"
+    if (fields[2] == "?") == (fields[4] == "?"):
+        return (
+            "expected '?' in exactly one of day-of-month and day-of-week, such as cron(0 2 ? * SUN *) "
+            "or cron(0 2 1 * ? *) (EventBridge cron)"
+        )
+    return None
+
+
+def _rate_problem(body: str) -> str | None:
+    match = re.fullmatch(r"([1-9][0-9]*) (minute|hour|day)(s?)", body)
+    if match is None:
+        return (
+            "expected rate(<N> <unit>) with N a whole number from 1 and unit minute(s), hour(s) or day(s), "
+            "such as rate(1 day) or rate(5 days) (EventBridge rate)"
+        )
+    count, unit, plural = int(match[1]), match[2], bool(match[3])
+    if count == 1 and plural:
+        return f"expected rate(1 {unit}): the unit is singular for 1 (EventBridge rate)"
+    if count > 1 and not plural:
+        return f"expected rate({count} {unit}s): the unit is plural above 1 (EventBridge rate)"
+    return None
+
+
+def _eventbridge_schedule(value: str) -> str:
+    aws_limits.RULE_SCHEDULE_EXPRESSION.check(value)
+    if value.startswith("rate(") and value.endswith(")"):
+        problem = _rate_problem(value[len("rate(") : -1])
+    elif value.startswith("cron(") and value.endswith(")"):
+        problem = _cron_problem(value[len("cron(") : -1])
+    else:
+        problem = f"expected rate(<N> <unit>) or {_CRON_FORM} (EventBridge schedule expression)"
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# Model Monitor takes only the cron forms its ScheduleConfig.ScheduleExpression documentation lists: hourly,
+# daily at an hour, or every 1-24 hours from an hour. `NOW` also needs a data analysis window the platform
+# does not set.
+_MONITORING_CRON = re.compile(r"cron\(0 (?:\*|(?P<hour>[0-9]{1,2})(?:/(?P<every>[0-9]{1,2}))?) \? \* \* \*\)")
+
+
+def _monitoring_schedule(value: str) -> str:
+    match = _MONITORING_CRON.fullmatch(value)
+    if match is None or int(match["hour"] or 0) > 23 or not 1 <= int(match["every"] or 1) <= 24:
+        raise ValueError(
+            "expected cron(0 * ? * * *) (hourly), cron(0 H ? * * *) (daily at hour H, 0-23) or cron(0 H/N ? * * *) "
+            "(every N hours from hour H, N 1-24) (SageMaker Model Monitor schedule)"
+        )
+    return value
+
+
+EventBridgeSchedule = Annotated[str, AfterValidator(_eventbridge_schedule)]
+MonitoringSchedule = Annotated[str, AfterValidator(_monitoring_schedule)]
 ProjectPath = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True), AfterValidator(project_relative)]
 
 
@@ -46,10 +245,12 @@ class DataClassification(StrEnum):
 
 class Metadata(Strict):
     name: ResourceName
-    description: NonEmpty
-    owner: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    team: NonEmpty
-    cost_center: NonEmpty
+    # The training pipeline's description and the model package group's.
+    description: Annotated[NonEmpty, _within(aws_limits.PIPELINE_DESCRIPTION, aws_limits.MODEL_PACKAGE_GROUP_DESCRIPTION)]
+    # Owner, team and cost center are tag values on every resource (components/tags.py).
+    owner: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), _within(aws_limits.TAG_VALUE)]
+    team: Annotated[NonEmpty, _within(aws_limits.TAG_VALUE)]
+    cost_center: Annotated[NonEmpty, _within(aws_limits.TAG_VALUE)]
     risk_tier: RiskTier
     data_classification: DataClassification
 
@@ -69,7 +270,7 @@ class Feature(Strict):
 
 class FeatureGroup(Strict):
     name: ResourceName
-    description: NonEmpty
+    description: Annotated[NonEmpty, _within(aws_limits.FEATURE_GROUP_DESCRIPTION)]
     record_identifier: FeatureName
     event_time: FeatureName
     features: list[Feature] = Field(min_length=2)
@@ -104,7 +305,7 @@ class Comparison(StrEnum):
 
 class Evaluation(Strict):
     metric: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")]
-    threshold: float
+    threshold: FiniteFloat
     comparison: Comparison = Comparison.GREATER_THAN_OR_EQUAL
 
 
@@ -125,8 +326,27 @@ class NewDataTrigger(Strict):
 
 
 class Triggers(Strict):
-    schedule: ScheduleExpression | None = None
+    schedule: EventBridgeSchedule | None = None
     on_new_data: NewDataTrigger | None = None
+
+
+def _hyperparameter_value(value: Any) -> str | int | float | bool:
+    """Text, a number or true/false; SageMaker receives it as the text `str(value)`, as the SDK sends it."""
+    if not isinstance(value, (str, int, float)):  # bool is an int
+        # The loader appends "; found <value>" for scalars.
+        raise ValueError("expected text, a number or true/false")
+    # Plans and the policy engine carry numbers as JSON, where integers beyond 64 bits break.
+    if isinstance(value, int) and not aws_limits.LONG_MIN <= value <= aws_limits.LONG_MAX:
+        raise ValueError(
+            f"expected an integer from {aws_limits.LONG_MIN} to {aws_limits.LONG_MAX} (64 bits); quote it to pass it as text"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number; quote it to pass it as text")
+    aws_limits.HYPERPARAMETER_VALUE.check(str(value))
+    return value
+
+
+HyperparameterValue = Annotated[str | int | float | bool, BeforeValidator(_hyperparameter_value)]
 
 
 class Training(Strict):
@@ -136,12 +356,19 @@ class Training(Strict):
     py_version: Annotated[str, StringConstraints(pattern=r"^py3\d{1,2}$")] | None = None
     image_uri: Annotated[str, StringConstraints(pattern=r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/.+$")] | None = None
     entry_point: ProjectPath | None = None
-    instance_type: InstanceType = "ml.m5.xlarge"
+    instance_type: TrainingInstanceType = "ml.m5.xlarge"
     instance_count: int = Field(default=1, ge=1, le=100)
     volume_size_gb: int = Field(default=30, ge=1, le=16384)
     max_runtime_minutes: int = Field(default=60, ge=1, le=40320)
-    hyperparameters: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    inputs: list[TrainingInput] = Field(min_length=1)
+    hyperparameters: Annotated[
+        dict[Annotated[str, _within(aws_limits.HYPERPARAMETER_KEY)], HyperparameterValue],
+        _at_most(aws_limits.HYPERPARAMETERS.maximum, "hyperparameters (SageMaker HyperParameters)"),
+    ] = Field(default_factory=dict)
+    # Each input is one input of the Prepare processing job, beside the script input the SDK adds.
+    inputs: Annotated[
+        list[TrainingInput],
+        _at_most(aws_limits.PROCESSING_INPUTS.maximum - 1, "inputs (SageMaker ProcessingInputs, less the script's)"),
+    ] = Field(min_length=1)
     evaluation: Evaluation
     triggers: Triggers = Field(default_factory=Triggers)
 
@@ -170,7 +397,7 @@ class Registry(Strict):
     approval: ApprovalMode = ApprovalMode.MANUAL
     # The model package version this environment serves; None serves the artifact the
     # pipeline last wrote (acceptable in dev, flagged by policy elsewhere).
-    pinned_version: int | None = Field(default=None, ge=1)
+    pinned_version: int | None = Field(default=None, ge=1, le=aws_limits.INTEGER_MAX)
 
 
 class ServingMode(StrEnum):
@@ -182,9 +409,9 @@ class ServingMode(StrEnum):
 class Autoscaling(Strict):
     min_capacity: int = Field(ge=1, le=1000)
     max_capacity: int = Field(ge=1, le=1000)
-    target_invocations_per_instance: int = Field(ge=1)
-    scale_in_cooldown_seconds: int = Field(default=300, ge=0)
-    scale_out_cooldown_seconds: int = Field(default=60, ge=0)
+    target_invocations_per_instance: int = Field(ge=1, le=aws_limits.INTEGER_MAX)
+    scale_in_cooldown_seconds: int = Field(default=300, ge=0, le=aws_limits.INTEGER_MAX)
+    scale_out_cooldown_seconds: int = Field(default=60, ge=0, le=aws_limits.INTEGER_MAX)
 
     @model_validator(mode="after")
     def _bounds(self) -> Autoscaling:
@@ -196,11 +423,15 @@ class Autoscaling(Strict):
 class Serverless(Strict):
     # The memory sizes SageMaker Serverless Inference accepts.
     memory_size_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = 2048
-    max_concurrency: int = Field(default=5, ge=1, le=200)
+    max_concurrency: int = Field(
+        default=5, ge=aws_limits.SERVERLESS_MAX_CONCURRENCY.minimum, le=aws_limits.SERVERLESS_MAX_CONCURRENCY.maximum
+    )
 
 
 class AsyncInference(Strict):
-    max_concurrent_invocations_per_instance: int = Field(default=4, ge=1, le=1000)
+    max_concurrent_invocations_per_instance: int = Field(
+        default=4, ge=aws_limits.ASYNC_MAX_CONCURRENT_INVOCATIONS.minimum, le=aws_limits.ASYNC_MAX_CONCURRENT_INVOCATIONS.maximum
+    )
 
 
 class DeploymentStrategy(StrEnum):
@@ -213,7 +444,8 @@ class Deployment(Strict):
     strategy: DeploymentStrategy = DeploymentStrategy.ALL_AT_ONCE
     canary_percent: int | None = Field(default=None, ge=1, le=50)
     linear_step_percent: int | None = Field(default=None, ge=5, le=50)
-    bake_minutes: int = Field(default=10, ge=0, le=60)
+    # Each traffic shift waits this long (WaitIntervalInSeconds).
+    bake_minutes: int = Field(default=10, ge=0, le=aws_limits.TRAFFIC_WAIT_INTERVAL_SECONDS.maximum // 60)
     auto_rollback: bool = True
 
     @model_validator(mode="after")
@@ -227,17 +459,13 @@ class Deployment(Strict):
 
 class DataCapture(Strict):
     enabled: bool = True
-    sampling_percent: int = Field(default=100, ge=1, le=100)
+    sampling_percent: int = Field(default=100, ge=1, le=aws_limits.CAPTURE_SAMPLING_PERCENTAGE.maximum)
 
 
 # A Pulumi config key, `name` (the project's namespace) or `namespace:name`.
 CONFIG_KEY_PATTERN = r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*:)?[A-Za-z][A-Za-z0-9_.-]*$"
 # Namespaces whose keys the stack settings or providers own; a secret there would be read as a setting.
 RESERVED_CONFIG_NAMESPACES: tuple[str, ...] = ("mlops", "aws", "aws-native")
-# SageMaker's limits on a container environment (ContainerDefinition.Environment).
-ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$"
-ENV_VALUE_MAX = 1024
-ENV_MAX_VARIABLES = 100
 
 
 class SecretRef(Strict):
@@ -266,9 +494,7 @@ def _environment_value(value: Any) -> str | SecretRef:
     if isinstance(value, SecretRef):
         return value
     if isinstance(value, str):
-        if len(value) > ENV_VALUE_MAX:
-            raise ValueError(f"expected at most {ENV_VALUE_MAX} characters (SageMaker's limit), not {len(value)}")
-        return value
+        return aws_limits.ENVIRONMENT_VALUE.check(value)
     if isinstance(value, dict):
         key = value.get("secret")
         if set(value) != {"secret"} or not isinstance(key, str):
@@ -286,7 +512,7 @@ EnvironmentValue = Annotated[str | SecretRef, BeforeValidator(_environment_value
 class Serving(Strict):
     mode: ServingMode = ServingMode.REALTIME
     image_uri: Annotated[str, StringConstraints(pattern=r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/.+$")] | None = None
-    instance_type: InstanceType | None = "ml.m5.large"
+    instance_type: EndpointInstanceType | None = "ml.m5.large"
     initial_instance_count: int = Field(default=1, ge=1, le=100)
     autoscaling: Autoscaling | None = None
     serverless: Serverless | None = None
@@ -296,9 +522,10 @@ class Serving(Strict):
     network_isolation: bool = True
     # Container environment variables: plain text, or {secret: <pulumi config key>} for values
     # that must never be written in the spec, the plan or a report.
-    environment: dict[Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)], EnvironmentValue] = Field(
-        default_factory=dict, max_length=ENV_MAX_VARIABLES
-    )
+    environment: Annotated[
+        dict[Annotated[str, _within(aws_limits.ENVIRONMENT_KEY)], EnvironmentValue],
+        _at_most(aws_limits.CONTAINER_ENVIRONMENT.maximum, "variables (SageMaker EnvironmentMap)"),
+    ] = Field(default_factory=dict)
 
     @property
     def secret_environment(self) -> dict[str, str]:
@@ -332,8 +559,8 @@ class Serving(Strict):
 
 class DataQualityMonitor(Strict):
     enabled: bool = True
-    schedule: ScheduleExpression = "cron(0 * ? * * *)"
-    instance_type: InstanceType = "ml.m5.large"
+    schedule: MonitoringSchedule = "cron(0 * ? * * *)"
+    instance_type: MonitoringInstanceType = "ml.m5.large"
     baseline_s3_uri: S3Uri | None = None
 
 
@@ -347,14 +574,14 @@ class ModelQualityMonitor(Strict):
     enabled: bool = True
     problem_type: ProblemType
     ground_truth_s3_uri: S3Uri
-    schedule: ScheduleExpression = "cron(0 0 ? * * *)"
-    instance_type: InstanceType = "ml.m5.large"
+    schedule: MonitoringSchedule = "cron(0 0 ? * * *)"
+    instance_type: MonitoringInstanceType = "ml.m5.large"
 
 
 class Alarms(Strict):
-    latency_p99_ms: int = Field(default=500, ge=1)
-    error_5xx_count: int = Field(default=5, ge=1)
-    error_4xx_count: int = Field(default=50, ge=1)
+    latency_p99_ms: int = Field(default=500, ge=1, le=aws_limits.INTEGER_MAX)
+    error_5xx_count: int = Field(default=5, ge=1, le=aws_limits.INTEGER_MAX)
+    error_4xx_count: int = Field(default=50, ge=1, le=aws_limits.INTEGER_MAX)
     # Model Monitor's baseline-drift distance per feature, between 0 and 1.
     drift_threshold: float = Field(default=0.2, gt=0, le=1)
     evaluation_minutes: int = Field(default=5, ge=1, le=1440)
