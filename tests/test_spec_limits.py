@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from mlops.components.tags import REQUIRED_TAGS
 from mlops.errors import InputError
 from mlops.specs import aws_limits
-from mlops.specs.loader import SourceFile, load_spec, validation_problems
+from mlops.specs.loader import SourceFile, describe_value, load_spec, validation_problems
 from mlops.specs.model import ModelSpec
 from mlops.specs.names import SAGEMAKER_NAME_MAX
 
@@ -123,7 +123,7 @@ def test_counts_stay_within_a_32_bit_aws_integer(tmp_path: Path) -> None:
     text = BASE + "registry:\n  pinned_version: 1" + "0" * 400 + "\n"
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'm.yaml'}:{line_of(text, 'pinned_version')}: registry.pinned_version: expected less than or "
-        f"equal to 2147483647; found 1{'0' * 400}"
+        f"equal to 2147483647; found {describe_value(int('1' + '0' * 400))}"
     ]
 
 
@@ -139,12 +139,12 @@ def test_hyperparameter_values_are_sent_as_text_of_at_most_the_api_length(tmp_pa
     text = hyperparameters({"note": "x" * 2501})
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'm.yaml'}:{line_of(text, 'note:')}: training.hyperparameters.note: expected at most 2500 "
-        f"characters, not 2501 (SageMaker HyperParameterValue); found '{'x' * 2501}'"
+        f"characters, not 2501 (SageMaker HyperParameterValue); found {describe_value('x' * 2501)}"
     ]
     text = hyperparameters({"k" * 257: "1"})
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'm.yaml'}:{line_of(text, 'kkk')}: training.hyperparameters.{'k' * 257}.[key]: expected at most 256 "
-        f"characters, not 257 (SageMaker HyperParameterKey); found '{'k' * 257}'"
+        f"characters, not 257 (SageMaker HyperParameterKey); found {describe_value('k' * 257)}"
     ]
 
 
@@ -173,7 +173,7 @@ def test_training_inputs_leave_room_for_the_script_input_of_the_processing_job(t
 @pytest.mark.parametrize(
     ("value", "why"),
     [
-        ("1" + "0" * 400, f"expected an integer from {-(2**63)} to {2**63 - 1} (64 bits); quote it to pass it as text; found 1{'0' * 400}"),
+        ("1" + "0" * 400, f"expected an integer from {-(2**63)} to {2**63 - 1} (64 bits); quote it to pass it as text; found {describe_value(int('1' + '0' * 400))}"),
         (str(2**63), f"expected an integer from {-(2**63)} to {2**63 - 1} (64 bits); quote it to pass it as text; found {2**63}"),
         (".nan", "expected a finite number; quote it to pass it as text; found nan"),
         ("-.inf", "expected a finite number; quote it to pass it as text; found -inf"),
@@ -238,7 +238,7 @@ def test_eventbridge_schedules_aws_accepts(tmp_path: Path, schedule: str) -> Non
 def test_eventbridge_schedules_aws_refuses(tmp_path: Path, schedule: str, why: str) -> None:
     text = BASE.replace("  evaluation:", f"  triggers:\n    schedule: '{schedule}'\n  evaluation:")
     assert problems(tmp_path, text) == [
-        f"{tmp_path / 'm.yaml'}:{line_of(text, 'schedule:')}: training.triggers.schedule: {why}; found '{schedule}'"
+        f"{tmp_path / 'm.yaml'}:{line_of(text, 'schedule:')}: training.triggers.schedule: {why}; found {describe_value(schedule)}"
     ]
 
 
@@ -251,7 +251,7 @@ def test_monitoring_schedules_take_only_model_monitors_forms(tmp_path: Path) -> 
         assert problems(tmp_path, text) == [
             f"{tmp_path / 'm.yaml'}:{line_of(text, 'schedule:')}: monitoring.data_quality.schedule: expected cron(0 * ? * * *) "
             "(hourly), cron(0 H ? * * *) (daily at hour H, 0-23) or cron(0 H/N ? * * *) (every N hours from hour H, N 1-24) "
-            f"(SageMaker Model Monitor schedule); found '{schedule}'"
+            f"(SageMaker Model Monitor schedule); found {describe_value(schedule)}"
         ]
 
 
@@ -283,7 +283,7 @@ def test_s3_uris_aws_accepts(tmp_path: Path, uri: str) -> None:
 def test_s3_bucket_names_aws_refuses(tmp_path: Path, uri: str, why: str) -> None:
     text = with_input_uri(uri)
     assert problems(tmp_path, text) == [
-        f"{tmp_path / 'm.yaml'}:{line_of(text, 's3_uri')}: training.inputs[0].s3_uri: {why} (S3 bucket naming rules); found '{uri}'"
+        f"{tmp_path / 'm.yaml'}:{line_of(text, 's3_uri')}: training.inputs[0].s3_uri: {why} (S3 bucket naming rules); found {describe_value(uri)}"
     ]
 
 
@@ -302,7 +302,7 @@ def test_s3_bucket_names_aws_refuses(tmp_path: Path, uri: str, why: str) -> None
 def test_s3_uris_aws_refuses(tmp_path: Path, uri: str, why: str) -> None:
     text = with_input_uri(uri)
     assert problems(tmp_path, text) == [
-        f"{tmp_path / 'm.yaml'}:{line_of(text, 's3_uri')}: training.inputs[0].s3_uri: {why}; found {uri!r}"
+        f"{tmp_path / 'm.yaml'}:{line_of(text, 's3_uri')}: training.inputs[0].s3_uri: {why}; found {describe_value(uri)}"
     ]
 
 
@@ -315,7 +315,7 @@ def test_metadata_tag_values_follow_the_tag_shape(tmp_path: Path) -> None:
     text = BASE.replace("team: testers", "team: " + "t" * 257)
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'm.yaml'}:{line_of(text, 'team:')}: metadata.team: expected at most 256 characters, not 257 "
-        f"(SageMaker TagValue); found '{'t' * 257}'"
+        f"(SageMaker TagValue); found {describe_value('t' * 257)}"
     ]
     text = BASE.replace("owner: owner@example.com", "owner: owner!ops@example.com").replace("cost_center: CC-1", "cost_center: 'CC#1'")
     assert problems(tmp_path, text) == [
@@ -331,7 +331,7 @@ def test_feature_group_description_fits_create_feature_group(tmp_path: Path) -> 
     text = BASE.replace("description: Test events.", "description: " + "d" * 500)
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'm.yaml'}:{line_of(text, 'ddd')}: feature_groups[0].description: expected at most 128 characters, "
-        f"not 500 (SageMaker Description); found '{'d' * 500}'"
+        f"not 500 (SageMaker Description); found {describe_value('d' * 500)}"
     ]
 
 
@@ -341,7 +341,7 @@ def test_model_description_fits_the_pipeline_and_the_model_package_group(tmp_pat
     text = BASE.replace(description, "d" * 1025)
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'm.yaml'}:{line_of(text, 'ddd')}: metadata.description: expected at most 1024 characters, not 1025 "
-        f"(SageMaker EntityDescription); found '{'d' * 1025}'"
+        f"(SageMaker EntityDescription); found {describe_value('d' * 1025)}"
     ]
     text = BASE.replace(description, json.dumps("first line\u2028second line"))
     assert problems(tmp_path, text) == [

@@ -218,3 +218,23 @@ def test_example_models_are_valid_in_every_environment() -> None:
     for environment in ("dev", "staging", "prod"):
         names = [s.spec.name for s in load_specs(REPO / "models", environment, "acme")]
         assert names == ["churn-predictor", "fraud-detector", "ticket-router"]
+
+
+def test_stack_settings_that_become_tags_follow_aws_tag_rules(empty_project: Path) -> None:
+    path = empty_project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text().replace("mlops:team: ml-platform", "mlops:team: ml platform; drop table", 1))
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "mlops:team" in text)
+    with pytest.raises(InputError) as e:
+        load_stack_file(empty_project, "dev")
+    (problem,) = problems_of(e)
+    assert problem.startswith(f"{path}:{line}: mlops:team: ")
+    assert "(SageMaker TagValue); found 'ml platform; drop table'" in problem
+
+
+def test_a_long_rejected_value_is_quoted_by_its_start_and_length(tmp_path: Path) -> None:
+    text = VALID_SPEC.format(name="m").replace("  evaluation:\n", "  hyperparameters:\n    note: " + "x" * 2501 + "\n  evaluation:\n", 1)
+    path = write(tmp_path, "m.yaml", text)
+    with pytest.raises(InputError) as e:
+        load_spec(path, "dev")
+    (problem,) = problems_of(e)
+    assert problem.endswith("found '" + "x" * 79 + "… (2501 characters)")

@@ -142,10 +142,19 @@ def humanize(message: str) -> str:
     return message
 
 
-def _describe(value: Any) -> str:
+# A rejected value longer than this is quoted by its start and its length, not in full.
+MAX_QUOTED = 80
+
+
+def describe_value(value: Any) -> str:
+    """A rejected value as error messages quote it: short values whole, long ones by their start and length."""
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
-    return repr(value)
+    text = repr(value)
+    if len(text) > MAX_QUOTED:
+        size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters written out"
+        return f"{text[:MAX_QUOTED]}… ({size})"
+    return text
 
 
 def validation_problems(
@@ -168,7 +177,7 @@ def validation_problems(
             if isinstance(err.get("input"), dict) and kind.startswith("value_error"):
                 detail = message
             else:
-                detail = f"{message}; found {_describe(err.get('input'))}"
+                detail = f"{message}; found {describe_value(err.get('input'))}"
         problems.append(f"{where}: {format_path(loc)}: {detail}")
     return problems
 
@@ -357,6 +366,6 @@ def stack_config_from_values(stack: str, config: Mapping[str, Any], source: Sour
                     detail = "required setting is missing"
                 else:
                     message = humanize(err["msg"])
-                    detail = f"{message}; found {_describe(err.get('input'))}"
+                    detail = f"{message}; found {describe_value(err.get('input'))}"
                 problems.append(f"{locate(key, *loc[1:])}: {format_path((key, *loc[1:]))}: {detail}")
     raise InputError(f"{where}: invalid stack config", problems=problems)

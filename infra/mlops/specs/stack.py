@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from . import aws_limits
 from .model import Environment
 from .names import project_relative
 
@@ -45,9 +46,12 @@ class StackConfig(BaseModel):
     # Short, because it leads every physical name and S3 bucket prefixes stop at 37 characters.
     name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}$")] = Field(alias="namePrefix")
     # Who answers for the shared platform resources (KMS key, buckets, topic); tagged on each.
-    owner: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    team: Annotated[str, StringConstraints(min_length=1)]
-    cost_center: Annotated[str, StringConstraints(min_length=1)] = Field(alias="costCenter")
+    # Owner, team and cost center become tag values on every shared resource.
+    owner: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(aws_limits.TAG_VALUE.check)]
+    team: Annotated[str, StringConstraints(min_length=1), AfterValidator(aws_limits.TAG_VALUE.check)]
+    cost_center: Annotated[str, StringConstraints(min_length=1), AfterValidator(aws_limits.TAG_VALUE.check)] = Field(
+        alias="costCenter"
+    )
     alert_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
         default=None, alias="alertEmail"
     )
