@@ -238,3 +238,13 @@ def test_a_long_rejected_value_is_quoted_by_its_start_and_length(tmp_path: Path)
         load_spec(path, "dev")
     (problem,) = problems_of(e)
     assert problem.endswith("found '" + "x" * 79 + "… (2501 characters)")
+
+
+def test_a_channel_named_code_would_clash_with_the_sdks_script_input(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.yaml", VALID_SPEC.format(name="m").replace("{channel: train,", "{channel: code,"))
+    with pytest.raises(InputError) as e:
+        load_spec(path, "dev")
+    (problem,) = problems_of(e)
+    assert problem.endswith(
+        "training.inputs[0].channel: 'code' is the name of the processing script's own input; name the channel otherwise; found 'code'"
+    )

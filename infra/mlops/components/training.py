@@ -103,7 +103,8 @@ class TrainingPipeline(pulumi.ComponentResource):
                 "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": prefix}]}},
             }
             self._trigger(f"{name}-new-data", pipeline, args, event_pattern=json.dumps(pattern),
-                          description=f"Retrains {spec.name} when data lands under {triggers.on_new_data.s3_uri}")
+                          description=_fit(f"Retrains {spec.name} when data lands under {triggers.on_new_data.s3_uri}",
+                                           f"Retrains {spec.name} when data lands under its new-data prefix"))
         self.pipeline_arn = pipeline.arn
         self.register_outputs({"pipelineArn": pipeline.arn, "pipelineName": pipeline_name})
 
@@ -118,3 +119,11 @@ class TrainingPipeline(pulumi.ComponentResource):
             sagemaker_pipeline_target={"pipeline_parameter_lists": []},
             opts=child,
         )
+
+
+# EventBridge rule descriptions stop at 512 characters; an S3 prefix alone may take 512.
+RULE_DESCRIPTION_MAX = 512
+
+
+def _fit(description: str, shorter: str) -> str:
+    return description if len(description) <= RULE_DESCRIPTION_MAX else shorter

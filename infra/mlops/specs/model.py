@@ -304,13 +304,21 @@ class Comparison(StrEnum):
 
 
 class Evaluation(Strict):
-    metric: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")]
+    # The metric names the report's JSON path and goes into the model package description (1,024 characters).
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$", max_length=128)]
     threshold: FiniteFloat
     comparison: Comparison = Comparison.GREATER_THAN_OR_EQUAL
 
 
+def _not_the_script_channel(channel: str) -> str:
+    # The SageMaker SDK gives the processing script its own input, named "code".
+    if channel == "code":
+        raise ValueError("'code' is the name of the processing script's own input; name the channel otherwise")
+    return channel
+
+
 class TrainingInput(Strict):
-    channel: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\.\-_]{1,64}$")]
+    channel: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\.\-_]{1,64}$"), AfterValidator(_not_the_script_channel)]
     s3_uri: S3Uri | None = None
     feature_group: ResourceName | None = None
 
