@@ -73,7 +73,7 @@ def parse_yaml(path: Path, raw: bytes) -> SourceFile:
 
 
 def plain(node: Any) -> Any:
-    """ruamel's round-trip containers as plain dicts and lists."""
+    """Parsed YAML with every mapping key as text (a key written as a number or date becomes its text)."""
     if isinstance(node, Mapping):
         return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
