@@ -328,3 +328,12 @@ def test_a_bad_policy_timeout_is_invalid_input(project: Path, monkeypatch: pytes
     result = plan(project, "dev")
     assert result.exit_code == 2, result.output
     assert f"MLOPS_POLICY_TIMEOUT: expected seconds, more than 0 and at most 600; found {value!r}" in result.output
+
+
+def test_governance_config_is_checked_before_the_program_runs(project: Path) -> None:
+    add_waiver(project, policy="endpoint-min-instances", model="no-such-model", reason="r", approver="a@example.com", expires="2999-01-01")
+    result = plan(project, "dev")
+    assert result.exit_code == 2, result.output
+    assert "waivers[0].model: expected the name of a model of the stacks' specs" in " ".join(result.output.split())
+    assert not (project / ".mlops-cache").exists(), "no program ran"
+    assert not (project / "reports").exists()

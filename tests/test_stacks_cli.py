@@ -153,7 +153,8 @@ def test_invalid_waivers_are_reported_and_exit_2(project: Path) -> None:
     assert table_rows(result.stdout)["dev"][5] == "0"
     err = result.stderr.splitlines()
     assert err[0] == f"error: open waivers unknown: {project / 'policies' / 'waivers.yaml'}: invalid waivers"
-    assert err[1].startswith(f"  {project / 'policies' / 'waivers.yaml'}:2: waivers[0].policy: unknown policy id 'no-such-policy'")
+    assert err[1].startswith(f"  {project / 'policies' / 'waivers.yaml'}:2: waivers[0].policy: expected one of the policy ids ")
+    assert err[1].endswith("; found 'no-such-policy'")
 
 
 def test_a_tampered_ledger_is_reported_and_exits_1(project: Path) -> None:

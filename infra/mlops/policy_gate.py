@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,18 +36,21 @@ class Governance:
     engine: Engine
 
 
-def load_governance(project_dir: Path, stack: StackConfig, environ: Mapping[str, str] = os.environ) -> Governance:
+def load_governance(
+    project_dir: Path, stack: StackConfig, environ: Mapping[str, str] = os.environ, *, models: Collection[str] | None = None
+) -> Governance:
     """The project's governance, loaded once, the same way for `mlops plan` and the CrossGuard pack.
 
     The engine is the OPA server named by MLOPS_OPA_URL, else the stack's `mlops:opaUrl`, else embedded;
-    its deadline MLOPS_POLICY_TIMEOUT, else the stack's `mlops:policyTimeout`, else 30 s.
+    its deadline MLOPS_POLICY_TIMEOUT, else the stack's `mlops:policyTimeout`, else 30 s. With
+    `models`, a waiver naming any other model is invalid input.
     """
     policies_dir = project_dir / "policies"
     bundle = load_bundle(policies_dir)
     return Governance(
         bundle=bundle,
         enforcement=load_enforcement(policies_dir / "enforcement.yaml", bundle),
-        waivers=load_waivers(policies_dir / "waivers.yaml", bundle),
+        waivers=load_waivers(policies_dir / "waivers.yaml", bundle, models),
         engine=engine_from_settings(environ.get("MLOPS_OPA_URL") or stack.opa_url, policy_timeout(stack, environ)),
     )
 
@@ -74,9 +77,10 @@ def run_gate(
     registry: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     require_verified: bool = False,
+    governance: Governance | None = None,
 ) -> GateResult:
     """Evaluate the project's policies on the plan (with live registry facts and plan changes when given)."""
-    g = load_governance(project_dir, plan.stack)
+    g = governance or load_governance(project_dir, plan.stack, models=[s.spec.name for s in plan.specs])
     document = policy_document(plan.stack, plan.specs, plan.resources, registry=registry, changes=changes)
     return evaluate_gate(
         document, g.bundle, g.engine, g.enforcement, g.waivers, today or date.today(), require_verified=require_verified
@@ -106,6 +110,7 @@ def gate_stack(
     require_verified: bool = False,
     today: date | None = None,
     ledger: Path | None = None,
+    governance: Governance | None = None,
 ) -> GateOutcome:
     """Gate a plan; write plan.json, policy-report.json and its renderings; append the decision to the audit ledger.
 
@@ -118,7 +123,9 @@ def gate_stack(
     ledger = ledger or default_ledger_path(project_dir)
     check_tail(ledger)  # a tampered ledger stops the command before any report is (over)written
     try:
-        result = run_gate(project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified)
+        result = run_gate(
+            project_dir, plan, today, registry=registry, changes=changes, require_verified=require_verified, governance=governance
+        )
     except MlopsError:
         # The gate could not decide (it fails closed): no earlier report of this stack may go on
         # claiming a decision this run did not reach.

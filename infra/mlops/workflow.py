@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from .capture import default_jobs
 from .diff import compute_changes, load_base, write_changes
-from .plan import Plan, build_plan, capture, load_inputs
-from .policy_gate import GateOutcome, gate_stack
+from .plan import Plan, PlanInputs, build_plan, capture, load_inputs
+from .policy_gate import GateOutcome, Governance, gate_stack, load_governance
 from .reports.redact import PlanFile
 
 if TYPE_CHECKING:
@@ -50,14 +50,22 @@ class PlanRun:
 def plan_stack(
     project_dir: Path, stack: str, reports_dir: Path, how: Capture, *, live: bool = False
 ) -> PlanRun:
-    """`mlops plan`: load, capture, (with `live`) fetch registry facts, gate, report, record."""
-    plan = build_plan(project_dir, stack, jobs=how.jobs, cache_dir=how.cache_dir)
+    """`mlops plan`: load and check every input (governance config included), capture, (with `live`)
+    fetch registry facts, gate, report, record."""
+    inputs = load_inputs(project_dir, stack)
+    governance = governance_for(inputs)
+    plan = capture(inputs, jobs=how.jobs, cache_dir=how.cache_dir)
     registry = None
     if live:
         from .live.registry import registry_facts
 
         registry = registry_facts(plan.stack, plan.specs)
-    return PlanRun(plan=plan, outcome=gate_stack(project_dir, plan, reports_dir, registry=registry))
+    return PlanRun(plan=plan, outcome=gate_stack(project_dir, plan, reports_dir, registry=registry, governance=governance))
+
+
+def governance_for(inputs: PlanInputs) -> Governance:
+    """The stack's policies, enforcement, waivers and engine, checked before any program runs."""
+    return load_governance(inputs.project_dir, inputs.stack, models=[s.spec.name for s in inputs.specs])
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,9 @@ class DiffRun:
 
 def diff_stack(project_dir: Path, stack: str, base: str, reports_dir: Path, how: Capture) -> DiffRun:
     """`mlops diff`: the stack's plan against a base plan (a plan.json or a git ref), gated with the changes."""
-    # The current specs first and the base second: both fail fast, before any program runs.
+    # The current inputs first and the base second: both fail fast, before any program runs.
     inputs = load_inputs(project_dir, stack)
+    governance = governance_for(inputs)
     environ = {**os.environ, "MLOPS_CACHE_DIR": str(how.cache_dir)} if how.cache_dir else os.environ
     base_plan = load_base(project_dir, stack, base, environ)
     current = capture(inputs, jobs=how.jobs, cache_dir=how.cache_dir)
@@ -81,7 +90,7 @@ def diff_stack(project_dir: Path, stack: str, base: str, reports_dir: Path, how:
     plan_file = PlanFile.of(current)
     changes = compute_changes(base_plan.plan, plan_file.document, base_plan.label)
     json_path, md_path = write_changes(changes, reports_dir, current.stack.environment)
-    outcome = gate_stack(project_dir, current, reports_dir, plan_file=plan_file, changes=changes)
+    outcome = gate_stack(project_dir, current, reports_dir, plan_file=plan_file, changes=changes, governance=governance)
     return DiffRun(
         plan=current, changes=changes, base_note=base_plan.note, changes_json=json_path, changes_markdown=md_path, outcome=outcome
     )

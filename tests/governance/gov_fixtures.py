@@ -87,6 +87,27 @@ deny contains violation if {
 """
 
 PARAMETERS = {"parameters": {"dev": {"min_instances": 1}, "staging": {"min_instances": 1}, "prod": {"min_instances": 2}}}
+_ENVIRONMENT_PARAMETERS = {
+    "type": "object",
+    "required": ["min_instances"],
+    "additionalProperties": False,
+    "properties": {"min_instances": {"type": "integer", "minimum": 1}},
+}
+PARAMETERS_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["parameters"],
+    "additionalProperties": False,
+    "properties": {
+        "parameters": {
+            "type": "object",
+            "required": ["dev", "staging", "prod"],
+            "additionalProperties": False,
+            "properties": {env: {"$ref": "#/$defs/environment"} for env in ("dev", "staging", "prod")},
+        }
+    },
+    "$defs": {"environment": _ENVIRONMENT_PARAMETERS},
+}
 
 
 _SHIPPED_ENFORCEMENT = Path(__file__).resolve().parents[2] / "policies" / "enforcement.yaml"
@@ -106,7 +127,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def write_library(policies: Path) -> Path:
-    """Four fixture policies (one per severity, one not waivable) and their parameters."""
+    """Four fixture policies (one per severity, one not waivable), their parameters and its schema."""
     write(policies / "encryption" / "endpoint_kms.rego", policy_source(
         "mlops.encryption.endpoint_kms", KMS_RULE, policy_id="endpoint-kms-encryption", severity="high",
         title="Endpoint configurations encrypt with a KMS key", controls="[SOC2:CC6.1, NIST800-53:SC-28]"))
@@ -120,6 +141,7 @@ def write_library(policies: Path) -> Path:
         "mlops.iam.no_wildcard", WILDCARD_RULE, policy_id="iam-no-wildcard-actions", severity="critical",
         title="Role policies never allow every action", controls="[NIST800-53:AC-6]", waivable="false"))
     write(policies / "data" / "parameters.json", json.dumps(PARAMETERS, indent=2))
+    write(policies / "data" / "parameters.schema.json", json.dumps(PARAMETERS_SCHEMA, indent=2))
     return policies
 
 

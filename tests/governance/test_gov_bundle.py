@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from gov_fixtures import KMS_RULE, policy_source, write
-from mlops.errors import PolicyEngineError
+from gov_fixtures import KMS_RULE, PARAMETERS, policy_source, write
+from mlops.errors import InputError, PolicyEngineError
 from mlops.governance.bundle import load_bundle
 
 
@@ -37,7 +37,8 @@ def test_bundle_hash_covers_policies_and_data_but_not_tests(library: Path) -> No
     assert load_bundle(library).sha256 == before
     assert all(not path.endswith("_test.rego") for path, _ in load_bundle(library).modules)
 
-    write(library / "data" / "parameters.json", json.dumps({"parameters": {"prod": {"min_instances": 3}}}))
+    parameters = PARAMETERS["parameters"] | {"prod": {"min_instances": 3}}
+    write(library / "data" / "parameters.json", json.dumps({"parameters": parameters}))
     after_data = load_bundle(library).sha256
     assert after_data != before
 
@@ -124,19 +125,19 @@ def test_policy_without_deny_rule(library: Path) -> None:
 
 def test_missing_metadata_block(library: Path) -> None:
     path = write(library / "bare" / "policy.rego", "package mlops.bare.policy\n\nimport rego.v1\n\n" + KMS_RULE)
-    with pytest.raises(PolicyEngineError) as error:
+    with pytest.raises(InputError) as error:
         load_bundle(library)
-    assert str(error.value).startswith(f"{path}:1: no METADATA block directly above the package line; add one:\n# METADATA\n")
+    assert error.value.problems[0].startswith(f"{path}:1: no METADATA block directly above the package line; add one:\n# METADATA\n")
 
 
 def test_duplicate_id(library: Path) -> None:
     copy = write(library / "encryption" / "copy.rego", policy_source("mlops.encryption.copy", KMS_RULE, policy_id="endpoint-kms-encryption"))
-    with pytest.raises(PolicyEngineError) as error:
+    with pytest.raises(InputError) as error:
         load_bundle(library)
-    assert str(error.value) == (
-        f"{library / 'encryption' / 'endpoint_kms.rego'}: METADATA custom.id: duplicate policy id "
+    assert error.value.problems == [
+        f"{library / 'encryption' / 'endpoint_kms.rego'}:5: METADATA.custom.id: duplicate policy id "
         f"'endpoint-kms-encryption', already used by {copy}; give each policy its own id"
-    )
+    ]
 
 
 def test_package_must_mirror_path(library: Path) -> None:
@@ -152,41 +153,43 @@ def test_package_must_mirror_path(library: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "line", "message"),
     [
-        ("severity", "severe", 6, "METADATA custom.severity: expected one of low, medium, high, critical, found 'severe'"),
-        ("id", "Endpoint_KMS", 5, "METADATA custom.id: must be kebab-case (e.g. endpoint-kms-encryption), found 'Endpoint_KMS'"),
-        ("controls", "[]", 7, "METADATA custom.controls: expected a non-empty list of control ids like [SOC2:CC6.1, NIST800-53:SC-28], found []"),
-        ("waivable", "sometimes", 8, "METADATA custom.waivable: expected true or false, found 'sometimes'"),
+        ("severity", "severe", 6, "METADATA.custom.severity: expected 'low', 'medium', 'high' or 'critical'; found 'severe'"),
+        ("id", "Endpoint_KMS", 5, "METADATA.custom.id: expected a kebab-case id such as endpoint-kms-encryption; found 'Endpoint_KMS'"),
+        ("controls", "[]", 7,
+         "METADATA.custom.controls: expected at least one control id, such as SOC2:CC6.1 or NIST800-53:SC-28; found a list"),
+        ("waivable", "sometimes", 8, "METADATA.custom.waivable: expected a valid boolean; found 'sometimes'"),
     ],
 )
 def test_invalid_metadata_field_names_line(library: Path, field: str, value: str, line: int, message: str) -> None:
     kwargs = {"policy_id": "bad-field", "severity": "high", "controls": "[SOC2:CC6.1]", "waivable": "true"}
     kwargs[{"id": "policy_id"}.get(field, field)] = value
     path = write(library / "bad" / "field.rego", policy_source("mlops.bad.field", KMS_RULE, **kwargs))
-    with pytest.raises(PolicyEngineError) as error:
+    with pytest.raises(InputError) as error:
         load_bundle(library)
-    assert str(error.value) == f"{path}:{line}: {message}"
+    assert error.value.message == f"{library}: 1 problem(s) in the policies' METADATA and data"
+    assert error.value.problems == [f"{path}:{line}: {message}"]
 
 
 def test_missing_title(library: Path) -> None:
     source = policy_source("mlops.bad.title", KMS_RULE, policy_id="no-title").replace("# title: A fixture policy\n", "")
     path = write(library / "bad" / "title.rego", source)
-    with pytest.raises(PolicyEngineError) as error:
+    with pytest.raises(InputError) as error:
         load_bundle(library)
-    assert str(error.value) == f"{path}:1: METADATA title: required field is missing"
+    assert error.value.problems == [f"{path}:1: METADATA.title: required field is missing"]
 
 
 def test_invalid_json_data(library: Path) -> None:
     path = write(library / "data" / "parameters.json", '{"parameters": {"prod": {"min_instances": 2,}}}')
-    with pytest.raises(PolicyEngineError) as error:
+    with pytest.raises(InputError) as error:
         load_bundle(library)
-    assert str(error.value) == f"{path}:1:45: invalid JSON: Expecting property name enclosed in double quotes; fix the data file"
+    assert error.value.problems == [f"{path}:1:45: invalid JSON: Expecting property name enclosed in double quotes; fix the data file"]
 
 
 def test_data_file_must_wrap_its_content_in_its_name(library: Path) -> None:
     path = write(library / "data" / "parameters.json", json.dumps({"prod": {"min_instances": 2}}))
-    with pytest.raises(PolicyEngineError) as error:
+    with pytest.raises(InputError) as error:
         load_bundle(library)
-    assert str(error.value) == (
+    assert error.value.problems == [
         f"{path}:1: expected a JSON object with the single key 'parameters' holding an object "
         "(policies read it as data.parameters); found 'prod'"
-    )
+    ]

@@ -50,6 +50,8 @@ def project(tmp_path: Path) -> Path:
             f"config:\n  aws:region: eu-west-1\n  mlops:environment: {environment}\n  mlops:namePrefix: acme\n"
             "  mlops:owner: platform@example.com\n  mlops:team: ml-platform\n  mlops:costCenter: CC-1000\n"))
     write(tmp_path / "models" / "fraud-detector.yaml", MODEL_SPEC)
+    # The waiver above names ticket-router, which a waiver may only do for a model the stack has.
+    write(tmp_path / "models" / "ticket-router.yaml", MODEL_SPEC.replace("name: fraud-detector", "name: ticket-router"))
     return tmp_path
 
 
@@ -136,7 +138,9 @@ def test_document_carries_stack_settings_and_models(project: Path, monkeypatch: 
     assert {k: document[k] for k in ("stack", "environment", "region", "network")} == {
         "stack": "prod", "environment": "prod", "region": "eu-west-1", "network": None,
     }
-    assert [(m["name"], m["spec"]["metadata"]["owner"]) for m in document["models"]] == [("fraud-detector", "risk@example.com")]
+    assert [(m["name"], m["spec"]["metadata"]["owner"]) for m in document["models"]] == [
+        ("fraud-detector", "risk@example.com"), ("ticket-router", "risk@example.com"),
+    ]
     assert document["resources"] == sorted(stack_document("prod")["resources"], key=lambda r: r["urn"])
 
 

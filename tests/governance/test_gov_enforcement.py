@@ -51,22 +51,22 @@ def test_unknown_environment_at_evaluation(bundle: PolicyBundle, tmp_path: Path)
     assert str(error.value) == "environment 'qa' has no enforcement levels; expected one of: dev, staging, prod"
 
 
+KNOWN_IDS = "endpoint-kms-encryption, endpoint-min-instances, iam-no-wildcard-actions, resource-owner-tag"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         (DEFAULTS + "policies:\n  no-such-policy: {prod: advisory}\n",
-         "6: policies.no-such-policy: unknown policy id; known ids: endpoint-kms-encryption, endpoint-min-instances, "
-         "iam-no-wildcard-actions, resource-owner-tag"),
+         f"6: policies.no-such-policy: unknown field 'no-such-policy'; expected one of: {KNOWN_IDS}"),
         (DEFAULTS + "policies:\n  endpoint-kms-encryption: {qa: advisory}\n",
-         "6: policies.endpoint-kms-encryption.qa: unknown environment; expected one of: dev, staging, prod"),
+         "6: policies.endpoint-kms-encryption.qa: unknown field 'qa'; expected one of: dev, prod, staging"),
         (DEFAULTS + "policies:\n  endpoint-kms-encryption: {prod: blocking}\n",
-         "6: policies.endpoint-kms-encryption.prod: unknown level 'blocking'; expected one of: mandatory, advisory, disabled"),
-        (DEFAULTS.replace("staging:", "qa:     "),
-         "3: defaults.qa: unknown environment; expected one of: dev, staging, prod"),
-        (DEFAULTS.replace("critical: advisory}", "severe: advisory}"),
-         "2: defaults.dev.severe: unknown severity; expected one of: low, medium, high, critical"),
-        (DEFAULTS + "policies: []\n", "5: policies: expected a mapping of policy id to {environment: level}"),
-        (DEFAULTS + "overrides: {}\n", "5: overrides: unknown key; expected 'defaults' or 'policies'"),
+         "6: policies.endpoint-kms-encryption.prod: expected 'mandatory', 'advisory' or 'disabled'; found 'blocking'"),
+        (DEFAULTS.replace("staging:", "qa:     "), "1: defaults.staging: required field is missing"),
+        (DEFAULTS.replace("critical: advisory}", "severe: advisory}"), "2: defaults.dev.critical: required field is missing"),
+        (DEFAULTS + "policies: []\n", "5: policies: expected a valid dictionary or instance of PolicyLevels; found a list"),
+        (DEFAULTS + "overrides: {}\n", "5: overrides: unknown field 'overrides'; expected one of: defaults, policies"),
     ],
 )
 def test_invalid_file_names_file_line_and_field(bundle: PolicyBundle, tmp_path: Path, text: str, problem: str) -> None:
@@ -78,19 +78,31 @@ def test_invalid_file_names_file_line_and_field(bundle: PolicyBundle, tmp_path: 
 
 
 def test_every_problem_is_reported_together(bundle: PolicyBundle, tmp_path: Path) -> None:
-    text = DEFAULTS.replace("critical: advisory}", "severe: advisory}") + "policies:\n  nope: {prod: advisory}\n"
+    text = DEFAULTS.replace("staging:", "qa:     ").replace("critical: advisory}", "severe: advisory}") + "policies:\n  nope: {prod: advisory}\n"
     path = write(tmp_path / "enforcement.yaml", text)
     with pytest.raises(InputError) as error:
         load_enforcement(path, bundle)
-    assert [p.split(": ", 2)[1] for p in error.value.problems] == ["defaults.dev.severe", "defaults.dev", "policies.nope"]
-    assert error.value.problems[1] == f"{path}:2: defaults.dev: missing level for severity critical"
+    assert error.value.problems == [
+        f"{path}:2: defaults.dev.critical: required field is missing",
+        f"{path}:2: defaults.dev.severe: unknown field 'severe'; expected one of: critical, high, low, medium",
+        f"{path}:1: defaults.staging: required field is missing",
+        f"{path}:3: defaults.qa: unknown field 'qa'; expected one of: dev, prod, staging",
+        f"{path}:6: policies.nope: unknown field 'nope'; expected one of: {KNOWN_IDS}",
+    ]
 
 
 def test_missing_environment_in_defaults(bundle: PolicyBundle, tmp_path: Path) -> None:
     path = write(tmp_path / "enforcement.yaml", "\n".join(DEFAULTS.splitlines()[:3]) + "\n")
     with pytest.raises(InputError) as error:
         load_enforcement(path, bundle)
-    assert error.value.problems == [f"{path}:1: defaults: missing environment prod; every environment needs levels"]
+    assert error.value.problems == [f"{path}:1: defaults.prod: required field is missing"]
+
+
+def test_policy_ids_are_checked_only_against_a_bundle(tmp_path: Path) -> None:
+    path = write(tmp_path / "enforcement.yaml", DEFAULTS + "policies:\n  any-policy: {prod: disabled}\n  other: {qa: advisory}\n")
+    with pytest.raises(InputError) as error:
+        load_enforcement(path, None)
+    assert error.value.problems == [f"{path}:7: policies.other.qa: unknown field 'qa'; expected one of: dev, prod, staging"]
 
 
 def test_missing_file(bundle: PolicyBundle, tmp_path: Path) -> None:

@@ -92,22 +92,28 @@ def one_waiver(**fields: str) -> str:
     return "waivers:\n  -" + "\n".join(lines)[3:] + "\n"
 
 
+KNOWN_IDS = "endpoint-kms-encryption, endpoint-min-instances, iam-no-wildcard-actions, resource-owner-tag"
+URN_GLOB = "urn:pulumi:prod::mlops-platform::*::ticket-router-*"
+
+
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"policy": "no-such-policy"},
-         "2: waivers[0].policy: unknown policy id 'no-such-policy'; known ids: endpoint-kms-encryption, "
-         "endpoint-min-instances, iam-no-wildcard-actions, resource-owner-tag"),
-        ({"expires": "'2027-13-45'"}, "6: waivers[0].expires: expected an ISO date YYYY-MM-DD, found '2027-13-45'"),
-        ({"expires": "next spring"}, "6: waivers[0].expires: expected an ISO date YYYY-MM-DD, found 'next spring'"),
-        ({"expires": "2027-03-31T12:00:00"},
-         "6: waivers[0].expires: expected an ISO date YYYY-MM-DD, found '2027-03-31T12:00:00'"),
-        ({"resource": "urn:pulumi:*"}, "2: waivers[0]: give exactly one selector: 'model' (a model name) or 'resource' (a URN or URN glob)"),
+        ({"policy": "no-such-policy"}, f"2: waivers[0].policy: expected one of the policy ids {KNOWN_IDS}; found 'no-such-policy'"),
+        ({"expires": "'2027-13-45'"}, "6: waivers[0].expires: expected an ISO date YYYY-MM-DD; found '2027-13-45'"),
+        ({"expires": "next spring"}, "6: waivers[0].expires: expected an ISO date YYYY-MM-DD; found 'next spring'"),
+        ({"expires": "2027-03-31T12:00:00"}, "6: waivers[0].expires: expected an ISO date YYYY-MM-DD; found '2027-03-31T12:00:00'"),
+        ({"resource": URN_GLOB}, "2: waivers[0]: give exactly one selector: 'model' (a model name) or 'resource' (a URN or URN glob)"),
         ({"model": "<absent>"}, "2: waivers[0]: give exactly one selector: 'model' (a model name) or 'resource' (a URN or URN glob)"),
-        ({"approver": "<absent>"}, "2: waivers[0]: required field 'approver' is missing"),
-        ({"reason": "''"}, "4: waivers[0].reason: expected non-empty text, found ''"),
-        ({"environments": "[qa]"}, "7: waivers[0].environments: expected a non-empty list of dev, staging, prod, found ['qa']"),
-        ({"ticket": "OPS-1"}, "7: waivers[0].ticket: unknown field; expected one of: policy, model, resource, environments, reason, approver, expires"),
+        ({"approver": "<absent>"}, "2: waivers[0].approver: required field is missing"),
+        ({"reason": "''"}, "4: waivers[0].reason: expected at least 1 character; found ''"),
+        ({"environments": "[qa]"}, "7: waivers[0].environments[0]: expected 'dev', 'staging' or 'prod'; found 'qa'"),
+        ({"environments": "[]"},
+         "7: waivers[0].environments: expected a list of dev, staging or prod; leave 'environments' out to cover every environment; found a list"),
+        ({"environments": ""},
+         "7: waivers[0].environments: expected a list of dev, staging or prod; leave 'environments' out to cover every environment; found None"),
+        ({"ticket": "OPS-1"},
+         "7: waivers[0].ticket: unknown field 'ticket'; expected one of: approver, environments, expires, model, policy, reason, resource"),
     ],
 )
 def test_invalid_waiver_names_file_line_and_field(bundle: PolicyBundle, tmp_path: Path, fields: dict[str, str], problem: str) -> None:
@@ -124,8 +130,8 @@ def test_non_waivable_policy_cannot_be_waived(bundle: PolicyBundle, tmp_path: Pa
         load_waivers(path, bundle)
     policy_path = bundle.policy("iam-no-wildcard-actions").path  # type: ignore[union-attr]
     assert error.value.problems == [
-        f"{path}:2: waivers[0].policy: policy 'iam-no-wildcard-actions' is not waivable "
-        f"(custom.waivable: false in {policy_path}); fix the violation instead"
+        f"{path}:2: waivers[0].policy: not waivable (custom.waivable: false in {policy_path}); "
+        "fix the violation instead; found 'iam-no-wildcard-actions'"
     ]
 
 

@@ -25,7 +25,8 @@ def validate(
     project_dir: ProjectDir = Path("."),
     stack: Annotated[str | None, typer.Option("--stack", "-s", help="Check only this stack (default: every Pulumi.<stack>.yaml).")] = None,
 ) -> None:
-    """Check model specs and stack files without running the program; exit 2 on any problem."""
+    """Check model specs, stack files and the governance files (policy METADATA and parameters,
+    enforcement, waivers) without running the program; exit 2 on any problem."""
     from ..validation import validate_project
 
     results = validate_project(project_dir, stack)

@@ -6,27 +6,33 @@ import hashlib
 import json
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, Literal, get_args
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError
+from jsonschema import Draft202012Validator
+from jsonschema import ValidationError as SchemaViolation
+from jsonschema.exceptions import SchemaError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from ..errors import PolicyEngineError
+from ..errors import InputError, PolicyEngineError
+from ..specs import safe_yaml
+from ..specs.loader import SourceFile, format_path, validation_problems
+from ..specs.model import NonEmpty, Strict
 from .regorus_worker import DEFAULT_TIMEOUT_SECONDS, run_in_child
 
 ROOT_PACKAGE = "mlops"
 # Modules under <policies>/lib/ are shared helpers, not policies: no METADATA, no `deny`.
 LIBRARY_DIR = "lib"
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 POLICY_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # A Pulumi type token: `aws:s3/bucket:Bucket`, `aws-native:sagemaker:ModelQualityJobDefinition`.
 TYPE_TOKEN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9/]+:[A-Za-z0-9]+$")
 # Optional sections of the policy input a policy may declare it needs (`custom.needs`).
-INPUT_SECTIONS: tuple[str, ...] = ("changes", "network")
+InputSection = Literal["changes", "network"]
+INPUT_SECTIONS: tuple[str, ...] = get_args(InputSection)
 # A policy that needs facts the plan may lack declares `unverified contains ...` beside `deny`.
 UNVERIFIED_RULE = re.compile(r"^unverified\s+contains\b", re.MULTILINE)
 PACKAGE_LINE = re.compile(r"^package\s+(\S+)")
@@ -39,6 +45,54 @@ METADATA_EXAMPLE = "\n".join([
     "#   severity: high",
     "#   controls: [SOC2:CC6.1]",
 ])
+# `<name>.schema.json` beside `data/<name>.json` is that document's JSON Schema, not data.
+SCHEMA_SUFFIX = ".schema.json"
+
+
+def _matching(pattern: re.Pattern[str], expected: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"expected {expected}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _some_controls(controls: list[str]) -> list[str]:
+    if not controls:
+        raise ValueError("expected at least one control id, such as SOC2:CC6.1 or NIST800-53:SC-28")
+    return controls
+
+
+class PolicyCustom(Strict):
+    """`custom:` of a policy's METADATA. Ours, unlike OPA's annotations: a misspelt optional key
+    (`waiveable: false`) would silently keep the default, so every unknown key is an error."""
+
+    id: Annotated[str, _matching(POLICY_ID, "a kebab-case id such as endpoint-kms-encryption")]
+    severity: Severity
+    controls: Annotated[list[NonEmpty], AfterValidator(_some_controls)]
+    waivable: StrictBool = True
+    resource_types: list[Annotated[str, _matching(TYPE_TOKEN, "a Pulumi type token such as aws:s3/bucket:Bucket")]] = []
+    needs: list[InputSection] = []
+
+
+class PolicyAnnotations(BaseModel):
+    """A policy's METADATA block; OPA's other annotations (authors, related_resources, ...) are OPA's to check."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # The block annotates the whole policy, which is what reports and the gate take it for.
+    scope: Literal["package"] = "package"
+    title: NonEmpty
+    description: NonEmpty
+    custom: PolicyCustom
+
+
+class PolicyHeader(Strict):
+    """The METADATA block under a `METADATA` key, so problems read `METADATA.custom.id` and a missing
+    top-level field is placed on the `# METADATA` line."""
+
+    metadata: PolicyAnnotations = Field(alias="METADATA")
 
 
 @dataclass(frozen=True)
@@ -111,7 +165,7 @@ def rego_files(policies_dir: Path, *, include_tests: bool) -> list[Path]:
 
 
 def data_files(policies_dir: Path) -> list[Path]:
-    return sorted((policies_dir / "data").glob("*.json"))
+    return sorted(p for p in (policies_dir / "data").glob("*.json") if not p.name.endswith(SCHEMA_SUFFIX))
 
 
 def read_source(path: Path) -> str:
@@ -122,32 +176,165 @@ def read_source(path: Path) -> str:
         raise PolicyEngineError(f"{path}: cannot read policy file: {e}") from e
 
 
+def read_data(path: Path) -> str:
+    """A data or schema file's exact text, read as every user file is: a regular file within the size limit."""
+    raw = safe_yaml.read_file(path, kind="policy data")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise InputError(f"{path}:{line}: byte 0x{raw[e.start]:02x} is not valid UTF-8; save the file as UTF-8") from e
+
+
 def parse_data(sources: dict[Path, str]) -> dict[str, Any]:
-    """Merge `data/<name>.json` files, each `{"<name>": {...}}`, into one data document."""
+    """Merge `data/<name>.json` files, each `{"<name>": {...}}` and valid against its `<name>.schema.json`,
+    into one data document; every problem of every file is reported together."""
     data: dict[str, Any] = {}
+    problems: list[str] = []
     for path, text in sources.items():
         try:
-            content = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise PolicyEngineError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}; fix the data file") from e
-        # One key named after the file, so `data.<name>` can never silently be undefined
-        # because a file was written without its wrapping key.
-        if not (isinstance(content, dict) and list(content) == [path.stem] and isinstance(content[path.stem], dict)):
-            found = ", ".join(f"'{k}'" for k in content) if isinstance(content, dict) else type(content).__name__
-            raise PolicyEngineError(
-                f"{path}:1: expected a JSON object with the single key '{path.stem}' holding an object "
-                f"(policies read it as data.{path.stem}); found {found or 'an empty object'}"
-            )
-        data[path.stem] = content[path.stem]
+            data[path.stem] = _data_document(path, text)
+        except InputError as e:
+            problems.extend(e.problems or [e.message])
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the policies' data", problems=problems)
     return data
+
+
+def _data_document(path: Path, text: str) -> Any:
+    source = _parse_json(path, text)
+    content = source.data
+    # One key named after the file, so `data.<name>` can never silently be undefined
+    # because a file was written without its wrapping key.
+    if not (isinstance(content, dict) and list(content) == [path.stem] and isinstance(content[path.stem], dict)):
+        found = ", ".join(f"'{k}'" for k in content) if isinstance(content, dict) else type(content).__name__
+        raise InputError(
+            f"{path}:1: expected a JSON object with the single key '{path.stem}' holding an object "
+            f"(policies read it as data.{path.stem}); found {found or 'an empty object'}"
+        )
+    schema_path = path.with_name(path.stem + SCHEMA_SUFFIX)
+    if not schema_path.is_file():
+        raise InputError(
+            f"{path}: no JSON Schema beside it; add {schema_path.name} (draft 2020-12) requiring every key the policies read"
+        )
+    schema = _parse_json(schema_path, read_data(schema_path)).data
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as e:
+        raise InputError(f"{schema_path}: {format_path(e.absolute_path)}: not a valid JSON Schema (draft 2020-12): {e.message}") from e
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    problems = _schema_problems(source, validator.iter_errors(content))
+    if problems:
+        raise InputError(f"{path}: invalid policy data", problems=problems)
+    return content[path.stem]
+
+
+# A JSON token: a string (escapes included), a structural character, or a number or literal.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
+def _parse_json(path: Path, text: str) -> SourceFile:
+    """A JSON file's value and the line each key path starts on; syntax errors name file:line:column."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}; fix the data file") from e
+    except (ValueError, RecursionError) as e:
+        # A number of more digits than Python converts, or nesting deeper than the parser recurses.
+        raise InputError(f"{path}: invalid JSON: {e}; fix the data file") from e
+    return SourceFile(path=path, data=data, lines=_json_lines(path, text))
+
+
+def _json_lines(path: Path, text: str) -> dict[safe_yaml.KeyPath, int]:
+    """The line each key path of well-formed JSON starts on. A repeated key, which json.loads
+    resolves silently to the last one, is an error, as it is in YAML files."""
+    lines: dict[safe_yaml.KeyPath, int] = {}
+    # Each open container: its key path and, for an array, the index of its next item.
+    containers: list[tuple[safe_yaml.KeyPath, list[int] | None]] = []
+    at: safe_yaml.KeyPath = ()
+    expect_key = False
+    line, scanned = 1, 0
+    for match in _JSON_TOKEN.finditer(text):
+        line += text.count("\n", scanned, match.start())
+        scanned = match.start()
+        token = match.group()
+        if token == ":":
+            continue
+        if token == ",":
+            expect_key = containers[-1][1] is None
+            continue
+        if token in ("]", "}"):
+            containers.pop()
+            continue
+        if expect_key:
+            at = (*containers[-1][0], json.loads(token))
+            if at in lines:
+                raise InputError(f"{path}:{line}: duplicate key {token} (first on line {lines[at]}); remove one of them")
+            lines[at] = line
+            expect_key = False
+            continue
+        index = containers[-1][1] if containers else None
+        if index is not None:
+            at = (*containers[-1][0], index[0])
+            index[0] += 1
+            lines[at] = line
+        if token in ("[", "{"):
+            if len(containers) == safe_yaml.MAX_DEPTH:
+                raise InputError(f"{path}:{line}: nested more than {safe_yaml.MAX_DEPTH} levels deep; flatten the structure")
+            containers.append((at, [0] if token == "[" else None))
+            expect_key = token == "{"
+    return lines
+
+
+_JSON_TYPES = {"object": "an object", "array": "an array", "string": "text", "integer": "an integer", "number": "a number",
+               "boolean": "true or false", "null": "null"}
+# What a schema keyword expects, in the words of every other `expected …; found …` message.
+_EXPECTED: dict[str, Callable[[Any], str]] = {
+    "type": lambda types: " or ".join(_JSON_TYPES.get(t, t) for t in ([types] if isinstance(types, str) else types)),
+    "enum": lambda values: "one of " + ", ".join(json.dumps(v) for v in values),
+    "pattern": lambda pattern: f"text matching {pattern!r}",
+    "format": lambda name: "a valid regular expression" if name == "regex" else f"a valid {name}",
+    "minimum": lambda n: f"at least {n}",
+    "minItems": lambda n: f"at least {n} item(s)",
+    "minLength": lambda n: f"at least {n} character(s)",
+    "uniqueItems": lambda _: "no repeated items",
+}
+
+
+def _schema_problems(source: SourceFile, errors: Iterable[SchemaViolation]) -> list[str]:
+    """`file:line: key.path: expected …; found …` per schema violation, in file order, one per missing or unknown key."""
+    found: set[tuple[safe_yaml.KeyPath, str]] = set()
+    for error in errors:
+        at = tuple(error.absolute_path)
+        if error.validator == "required":
+            found |= {((*at, key), "required field is missing") for key in error.validator_value if key not in error.instance}
+        elif error.validator == "additionalProperties":
+            allowed = sorted(error.schema.get("properties", {}))
+            found |= {
+                ((*at, key), f"unknown field '{key}'; expected one of: {', '.join(allowed)}") for key in error.instance if key not in allowed
+            }
+        else:
+            expected = f"expected {_EXPECTED[error.validator](error.validator_value)}" if error.validator in _EXPECTED else error.message
+            found.add((at, f"{expected}; found {_shown(error.instance)}"))
+    located = sorted((source.line_of(at) or 1, format_path(at), detail) for at, detail in found)
+    return [f"{source.path}:{line}: {where}: {detail}" for line, where, detail in located]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "an array"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def load_bundle(policies_dir: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> PolicyBundle:
     """Load and check every policy under `policies_dir`; any doubt raises PolicyEngineError.
 
     Every non-test module outside `lib/` is a policy and must carry a METADATA block, so a
-    forgotten block fails the load instead of silently dropping a policy. All modules are
-    compiled by regorus in a child process stopped after `timeout` seconds.
+    forgotten block fails the load instead of silently dropping a policy. Problems in the
+    METADATA blocks and data files, which their authors edit like any configuration, are one
+    InputError listing them all. All modules are compiled by regorus in a child process
+    stopped after `timeout` seconds.
     """
     if not policies_dir.is_dir():
         raise PolicyEngineError(f"{policies_dir}: policy directory not found; point --policies at the directory holding the .rego files")
@@ -159,10 +346,16 @@ def load_bundle(policies_dir: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) ->
         )
     for path in sorted(library):
         _package(policies_dir, path, sources[path].splitlines())
-    data_sources = {path: read_source(path) for path in data_files(policies_dir)}
-    policies = [_policy_meta(policies_dir, path, text) for path, text in sources.items() if path not in library]
-    _check_unique_ids(policies)
-    data = parse_data(data_sources)
+    policies, problems = _policies(policies_dir, {path: text for path, text in sources.items() if path not in library})
+    data_sources: dict[Path, str] = {}
+    data: dict[str, Any] = {}
+    try:
+        data_sources = {path: read_data(path) for path in data_files(policies_dir)}
+        data = parse_data(data_sources)
+    except InputError as e:
+        problems.extend(e.problems or [e.message])
+    if problems:
+        raise InputError(f"{policies_dir}: {len(problems)} problem(s) in the policies' METADATA and data", problems=problems)
     modules = [(str(path), text) for path, text in sources.items()]
     _check_compiles(policies, modules, data, timeout)
     return PolicyBundle(
@@ -181,17 +374,6 @@ def _digest(root: Path, sources: dict[Path, str]) -> str:
         digest.update(f"{relative}\0{len(encoded)}\0".encode())
         digest.update(encoded)
     return digest.hexdigest()
-
-
-def _check_unique_ids(policies: list[PolicyMeta]) -> None:
-    seen: dict[str, PolicyMeta] = {}
-    for policy in policies:
-        if policy.id in seen:
-            raise PolicyEngineError(
-                f"{policy.path}: METADATA custom.id: duplicate policy id '{policy.id}', already used by "
-                f"{seen[policy.id].path}; give each policy its own id"
-            )
-        seen[policy.id] = policy
 
 
 def _check_compiles(policies: list[PolicyMeta], modules: list[tuple[str, str]], data: dict[str, Any], timeout: float) -> None:
@@ -234,101 +416,70 @@ def _package(root: Path, path: Path, lines: list[str]) -> tuple[str, int]:
     return package, index
 
 
-def _policy_meta(root: Path, path: Path, text: str) -> PolicyMeta:
+def _policies(root: Path, sources: dict[Path, str]) -> tuple[list[PolicyMeta], list[str]]:
+    """Each policy's METADATA, and the problems of every block that is wrong or repeats another's id."""
+    policies: dict[str, PolicyMeta] = {}
+    problems: list[str] = []
+    for path, text in sources.items():
+        try:
+            policy, source = _policy_meta(root, path, text)
+        except InputError as e:
+            problems.extend(e.problems or [e.message])
+            continue
+        if policy.id in policies:
+            problems.append(
+                f"{path}:{source.line_of(('METADATA', 'custom', 'id'))}: METADATA.custom.id: duplicate policy id "
+                f"'{policy.id}', already used by {policies[policy.id].path}; give each policy its own id"
+            )
+            continue
+        policies[policy.id] = policy
+    return list(policies.values()), problems
+
+
+def _policy_meta(root: Path, path: Path, text: str) -> tuple[PolicyMeta, SourceFile]:
     lines = text.splitlines()
     package, package_index = _package(root, path, lines)
-    block_start, block = _metadata_block(lines, package_index)
+    block = _metadata_block(lines, package_index)
     if block is None:
-        raise PolicyEngineError(
+        raise InputError(
             f"{path}:{package_index + 1}: no METADATA block directly above the package line; add one:\n{METADATA_EXAMPLE}"
         )
-    return _MetadataReader(path, block_start).read(block, package, has_unverified=bool(UNVERIFIED_RULE.search(text)))
+    marker_line, yaml_text = block
+    data, yaml_lines = safe_yaml.parse_bytes(path, yaml_text.encode("utf-8"), kind="policy METADATA")
+    lines_by_path = {("METADATA",): marker_line, **{("METADATA", *at): line for at, line in yaml_lines.items()}}
+    source = SourceFile(path=path, data={"METADATA": data}, lines=lines_by_path)
+    try:
+        meta = PolicyHeader.model_validate(source.data).metadata
+    except ValidationError as e:
+        raise InputError(f"{path}: invalid METADATA", problems=validation_problems(e, PolicyHeader, source)) from e
+    custom = meta.custom
+    policy = PolicyMeta(
+        id=custom.id,
+        title=meta.title,
+        description=meta.description,
+        severity=custom.severity,
+        controls=list(custom.controls),
+        package=package,
+        path=path,
+        waivable=custom.waivable,
+        resource_types=tuple(custom.resource_types),
+        has_unverified=bool(UNVERIFIED_RULE.search(text)),
+        needs=tuple(custom.needs),
+    )
+    return policy, source
 
 
-def _metadata_block(lines: list[str], package_index: int) -> tuple[int, str | None]:
-    """The YAML of the `# METADATA` comment block ending right above the package line, and its first line number."""
+def _metadata_block(lines: list[str], package_index: int) -> tuple[int, str] | None:
+    """The `# METADATA` comment block ending right above the package line, as YAML, and the marker's line number.
+
+    Each line's `#` becomes a space, which keeps the indentation OPA reads, and the lines above
+    the block become empty ones, so YAML line and column numbers are the policy file's.
+    """
     start = package_index
     while start > 0 and lines[start - 1].startswith("#"):
         start -= 1
     markers = [i for i in range(start, package_index) if lines[i].strip() == "# METADATA"]
     if not markers:
-        return 0, None
-    body = lines[markers[-1] + 1 : package_index]
-    yaml_lines = [line[1:].removeprefix(" ") for line in body]
-    return markers[-1] + 2, "\n".join(yaml_lines)
-
-
-class _MetadataReader:
-    """Validates one METADATA block, naming the file line of each field it rejects."""
-
-    def __init__(self, path: Path, first_line: int) -> None:
-        self.path = path
-        self.first_line = first_line
-
-    def read(self, block: str, package: str, *, has_unverified: bool = False) -> PolicyMeta:
-        try:
-            meta = YAML(typ="rt").load(block)
-        except MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            line = self.first_line + mark.line if mark else self.first_line
-            raise PolicyEngineError(f"{self.path}:{line}: METADATA is not valid YAML: {e.problem or e.context}") from e
-        if not isinstance(meta, CommentedMap):
-            self._fail(None, "(block)", f"expected a mapping of annotation fields like:\n{METADATA_EXAMPLE}")
-        scope = meta.get("scope", "package")
-        if scope != "package":
-            self._fail((meta, "scope"), "scope", f"must be 'package' (the block annotates the whole policy), found {scope!r}")
-        custom = meta.get("custom")
-        if not isinstance(custom, CommentedMap):
-            at = (meta, "custom") if "custom" in meta else None
-            self._fail(at, "custom", "required mapping with id, severity and controls is missing")
-        policy_id = self._text(custom, "id", "custom.id")
-        if not POLICY_ID.match(policy_id):
-            self._fail((custom, "id"), "custom.id", f"must be kebab-case (e.g. endpoint-kms-encryption), found {policy_id!r}")
-        severity = self._text(custom, "severity", "custom.severity")
-        if severity not in SEVERITIES:
-            self._fail((custom, "severity"), "custom.severity", f"expected one of {', '.join(SEVERITIES)}, found {severity!r}")
-        controls = custom.get("controls")
-        if not (isinstance(controls, list) and controls and all(isinstance(c, str) and c.strip() for c in controls)):
-            self._fail(
-                (custom, "controls") if "controls" in custom else (meta, "custom"),
-                "custom.controls",
-                f"expected a non-empty list of control ids like [SOC2:CC6.1, NIST800-53:SC-28], found {controls!r}",
-            )
-        waivable = custom.get("waivable", True)
-        if not isinstance(waivable, bool):
-            self._fail((custom, "waivable"), "custom.waivable", f"expected true or false, found {waivable!r}")
-        resource_types = custom.get("resource_types", [])
-        if not (isinstance(resource_types, list) and all(isinstance(t, str) and TYPE_TOKEN.match(t) for t in resource_types)):
-            self._fail(
-                (custom, "resource_types"),
-                "custom.resource_types",
-                f"expected a list of Pulumi type tokens like [aws:s3/bucket:Bucket], found {resource_types!r}",
-            )
-        needs = custom.get("needs", [])
-        if not (isinstance(needs, list) and all(n in INPUT_SECTIONS for n in needs)):
-            self._fail((custom, "needs"), "custom.needs", f"expected a list of input sections from {list(INPUT_SECTIONS)}, found {needs!r}")
-        return PolicyMeta(
-            id=policy_id,
-            title=self._text(meta, "title", "title"),
-            description=self._text(meta, "description", "description"),
-            severity=severity,
-            controls=[str(c) for c in controls],
-            package=package,
-            path=self.path,
-            waivable=waivable,
-            resource_types=tuple(str(t) for t in resource_types),
-            has_unverified=has_unverified,
-            needs=tuple(needs),
-        )
-
-    def _text(self, parent: CommentedMap, key: str, field: str) -> str:
-        value = parent.get(key)
-        if value is None:
-            self._fail((parent, key) if key in parent else None, field, "required field is missing")
-        if not isinstance(value, str) or not value.strip():
-            self._fail((parent, key), field, f"expected non-empty text, found {value!r}")
-        return value.strip()
-
-    def _fail(self, at: tuple[CommentedMap, str] | None, field: str, problem: str) -> NoReturn:
-        line = self.first_line + at[0].lc.key(at[1])[0] if at else self.first_line - 1
-        raise PolicyEngineError(f"{self.path}:{line}: METADATA {field}: {problem}")
+        return None
+    body = [" " + line[1:] for line in lines[markers[-1] + 1 : package_index]]
+    return markers[-1] + 1, "\n" * (markers[-1] + 1) + "\n".join(body)

@@ -152,7 +152,7 @@ def build_policies(
     from ..live.registry import registry_facts
 
     inputs = load_inputs(project_dir, stack_name(environ))
-    governance = load_governance(project_dir, inputs.stack, environ)
+    governance = load_governance(project_dir, inputs.stack, environ, models=[s.spec.name for s in inputs.specs])
     enforcement = governance.enforcement
     bundle = governance.bundle
     gate = StackGate(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, create_model
 
 from ..errors import InputError
-from ..specs.loader import SourceFile, format_path, plain, read_yaml
-from ..specs.model import ENVIRONMENTS
+from ..specs.loader import plain, read_yaml, validation_problems
+from ..specs.model import ENVIRONMENTS, Strict
 from .bundle import SEVERITIES, PolicyBundle, PolicyMeta
 
 # CrossGuard's vocabulary, so the offline gate and the policy pack mean the same thing.
-LEVELS: tuple[str, ...] = ("mandatory", "advisory", "disabled")
+Level = Literal["mandatory", "advisory", "disabled"]
 
 
 @dataclass(frozen=True)
@@ -28,69 +32,45 @@ class Enforcement:
         return self.overrides.get(policy.id, {}).get(environment) or self.defaults[environment][policy.severity]
 
 
-def load_enforcement(path: Path, bundle: PolicyBundle) -> Enforcement:
-    """Read and check enforcement.yaml against the bundle's policy ids; all problems are reported together."""
+def _keyed(name: str, keys: Iterable[str], value: Any, *, required: bool) -> type[Strict]:
+    """A model with one field per key, each holding a `value`. The keys are aliases because policy
+    ids are no Python names; the field names (`key_0`, ...) can never be policy ids (no `_`)."""
+    fields: dict[str, Any] = {
+        f"key_{i}": (value, Field(alias=key)) if required else (value | None, Field(None, alias=key)) for i, key in enumerate(keys)
+    }
+    return create_model(name, __base__=Strict, **fields)
+
+
+_SeverityLevels = _keyed("SeverityLevels", SEVERITIES, Level, required=True)
+_Defaults = _keyed("Defaults", ENVIRONMENTS, _SeverityLevels, required=True)
+_EnvironmentLevels = _keyed("EnvironmentLevels", ENVIRONMENTS, Level, required=False)
+
+
+# Building a model takes milliseconds, far longer than validating a file with it; a process
+# loads one bundle's worth of policy ids.
+@lru_cache(maxsize=8)
+def _file_model(policy_ids: tuple[str, ...]) -> type[Strict]:
+    """The model of enforcement.yaml: levels per environment and severity, and overrides keyed by these policy ids."""
+    overrides = _keyed("PolicyLevels", policy_ids, _EnvironmentLevels, required=False)
+    return create_model("EnforcementFile", __base__=Strict, defaults=(_Defaults, ...), policies=(overrides | None, None))
+
+
+def load_enforcement(path: Path, bundle: PolicyBundle | None) -> Enforcement:
+    """Read and check enforcement.yaml against the bundle's policy ids; all problems are reported together, with file:line.
+
+    Without a bundle (`mlops validate` when the policies do not load) the policy ids are not checked.
+    """
     source = read_yaml(path)
     raw = plain(source.data)
     if not isinstance(raw, dict) or "defaults" not in raw:
         raise InputError(
             f"{path}:1: expected a mapping with 'defaults' (per environment, per severity) and 'policies' (per-policy overrides)"
         )
-    problems = [
-        _problem(source, (key,), "unknown key; expected 'defaults' or 'policies'") for key in raw if key not in ("defaults", "policies")
-    ]
-    defaults = _defaults(source, raw["defaults"], problems)
-    overrides: dict[str, dict[str, str]] = {}
-    policies = {} if raw.get("policies") is None else raw["policies"]
-    if not isinstance(policies, dict):
-        problems.append(_problem(source, ("policies",), "expected a mapping of policy id to {environment: level}"))
-        policies = {}
-    for policy_id, per_environment in policies.items():
-        if bundle.policy(policy_id) is None:
-            problems.append(_problem(source, ("policies", policy_id), f"unknown policy id; known ids: {', '.join(bundle.policy_ids)}"))
-            continue
-        overrides[policy_id] = _flat(source, ("policies", policy_id), per_environment, "environment", ENVIRONMENTS, problems)
-    if problems:
-        raise InputError(f"{path}: invalid enforcement levels", problems=problems)
-    return Enforcement(defaults=defaults, overrides=overrides)
-
-
-def _defaults(source: SourceFile, node: Any, problems: list[str]) -> dict[str, dict[str, str]]:
-    at = ("defaults",)
-    if not isinstance(node, dict):
-        problems.append(_problem(source, at, f"expected a mapping of {', '.join(ENVIRONMENTS)} to per-severity levels"))
-        return {}
-    defaults = {}
-    for environment, value in node.items():
-        if environment not in ENVIRONMENTS:
-            problems.append(_problem(source, (*at, environment), f"unknown environment; expected one of: {', '.join(ENVIRONMENTS)}"))
-            continue
-        defaults[environment] = _flat(source, (*at, environment), value, "severity", SEVERITIES, problems)
-        missing = [s for s in SEVERITIES if s not in value] if isinstance(value, dict) else []
-        if missing:
-            problems.append(_problem(source, (*at, environment), f"missing level for severity {', '.join(missing)}"))
-    missing = [e for e in ENVIRONMENTS if e not in node]
-    if missing:
-        problems.append(_problem(source, at, f"missing environment {', '.join(missing)}; every environment needs levels"))
-    return defaults
-
-
-def _flat(source: SourceFile, at: tuple[str, ...], node: Any, noun: str, keys: tuple[str, ...], problems: list[str]) -> dict[str, str]:
-    """A `{key: level}` mapping whose keys come from `keys`."""
-    if not isinstance(node, dict):
-        problems.append(_problem(source, at, f"expected a mapping of {noun} ({', '.join(keys)}) to a level ({', '.join(LEVELS)})"))
-        return {}
-    flat = {}
-    for key, level in node.items():
-        if key not in keys:
-            problems.append(_problem(source, (*at, key), f"unknown {noun}; expected one of: {', '.join(keys)}"))
-        elif level not in LEVELS:
-            problems.append(_problem(source, (*at, key), f"unknown level {level!r}; expected one of: {', '.join(LEVELS)}"))
-        else:
-            flat[key] = level
-    return flat
-
-
-def _problem(source: SourceFile, at: tuple[str, ...], detail: str) -> str:
-    line = source.line_of(at)
-    return f"{source.path}:{line or 1}: {format_path(at)}: {detail}"
+    # Without a bundle every id the file names counts as known, so that only its levels are checked.
+    named = raw.get("policies")
+    model = _file_model(tuple(bundle.policy_ids if bundle else named if isinstance(named, dict) else ()))
+    try:
+        levels = model.model_validate(raw).model_dump(by_alias=True, exclude_none=True)
+    except ValidationError as e:
+        raise InputError(f"{path}: invalid enforcement levels", problems=validation_problems(e, model, source)) from e
+    return Enforcement(defaults=levels["defaults"], overrides=levels.get("policies", {}))

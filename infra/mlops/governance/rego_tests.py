@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import PolicyEngineError
-from .bundle import PACKAGE_LINE, data_files, evaluate_in_child, parse_data, read_source, rego_files
+from .bundle import PACKAGE_LINE, data_files, evaluate_in_child, parse_data, read_data, read_source, rego_files
 from .regorus_worker import DEFAULT_TIMEOUT_SECONDS
 
 # Rule heads start at column 0 in formatted Rego; bodies are indented.
@@ -68,7 +68,7 @@ def run_rego_tests(policies_dir: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS)
     if not policies_dir.is_dir():
         raise PolicyEngineError(f"{policies_dir}: policy directory not found; point --policies at the directory holding the .rego files")
     sources = {path: read_source(path) for path in rego_files(policies_dir, include_tests=True)}
-    data = parse_data({path: read_source(path) for path in data_files(policies_dir)})
+    data = parse_data({path: read_data(path) for path in data_files(policies_dir)})
     tests = discover_tests(sources)
     if not tests:
         return RegoTestReport(results=[])

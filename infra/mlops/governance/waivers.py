@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainValidator, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import InputError
-from ..specs.loader import SourceFile, plain, read_yaml
-from ..specs.model import ENVIRONMENTS
+from ..specs.loader import plain, read_yaml, validation_problems
+from ..specs.model import Environment, NonEmpty, Strict
 from .bundle import PolicyBundle
 
-FIELDS: tuple[str, ...] = ("policy", "model", "resource", "environments", "reason", "approver", "expires")
-REQUIRED: tuple[str, ...] = ("policy", "reason", "approver", "expires")
+# Two URNs that share only what every URN has (`urn:pulumi:`, the `::` separators, a `:` in the
+# type): a glob that matches both names no stack, project, type or resource, so it waives everything.
+_UNRELATED_URNS = (
+    "urn:pulumi:a::b::c:d:E::f",
+    "urn:pulumi:x-1::y_2::g$h:i/j:K::Z.3",
+)
+
+
 @dataclass(frozen=True)
 class Waiver:
     """One approved exception: a policy, a model or URN selector, environments, and an expiry date."""
@@ -44,76 +53,114 @@ class Waiver:
         return {"reason": self.reason, "approver": self.approver, "expires": self.expires.isoformat()}
 
 
-def load_waivers(path: Path, bundle: PolicyBundle) -> list[Waiver]:
-    """Read and check waivers.yaml against the bundle; every problem is reported together, with file:line."""
-    source = read_yaml(path)
-    raw = plain(source.data)
-    entries = raw.get("waivers") if isinstance(raw, dict) else None
-    if not isinstance(entries, list):
-        raise InputError(f"{path}:1: expected a top-level 'waivers:' list (use 'waivers: []' for none)")
-    problems: list[str] = []
-    waivers = [w for i, entry in enumerate(entries) if (w := _waiver(source, i, entry, bundle, problems)) is not None]
-    if problems:
-        raise InputError(f"{path}: invalid waivers", problems=problems)
-    return waivers
-
-
-def _waiver(source: SourceFile, index: int, entry: Any, bundle: PolicyBundle, problems: list[str]) -> Waiver | None:
-    def problem(field: str | None, detail: str) -> None:
-        at = ("waivers", index, field) if field else ("waivers", index)
-        line = source.line_of(at) or 1
-        problems.append(f"{source.path}:{line}: waivers[{index}]{'.' + field if field else ''}: {detail}")
-
-    if not isinstance(entry, dict):
-        problem(None, f"expected a mapping with fields {', '.join(FIELDS)}")
-        return None
-    before = len(problems)
-    for field in entry:
-        if field not in FIELDS:
-            problem(field, f"unknown field; expected one of: {', '.join(FIELDS)}")
-    for field in REQUIRED:
-        if entry.get(field) is None:
-            problem(field if field in entry else None, f"required field '{field}' is missing")
-    for field in ("policy", "reason", "approver", "model", "resource"):
-        if field in entry and not (isinstance(entry[field], str) and entry[field].strip()):
-            problem(field, f"expected non-empty text, found {entry[field]!r}")
-    if ("model" in entry) == ("resource" in entry):
-        problem(None, "give exactly one selector: 'model' (a model name) or 'resource' (a URN or URN glob)")
-    policy = bundle.policy(entry["policy"]) if isinstance(entry.get("policy"), str) else None
-    if isinstance(entry.get("policy"), str) and policy is None:
-        problem("policy", f"unknown policy id '{entry['policy']}'; known ids: {', '.join(bundle.policy_ids)}")
-    if policy is not None and not policy.waivable:
-        problem("policy", f"policy '{policy.id}' is not waivable (custom.waivable: false in {policy.path}); fix the violation instead")
-    environments = entry.get("environments")
-    if "environments" in entry and not (
-        isinstance(environments, list) and environments and all(e in ENVIRONMENTS for e in environments)
-    ):
-        problem("environments", f"expected a non-empty list of {', '.join(ENVIRONMENTS)}, found {environments!r}")
-    expires = _date(entry.get("expires"))
-    if entry.get("expires") is not None and expires is None:
-        found = entry["expires"].isoformat() if isinstance(entry["expires"], datetime) else entry["expires"]
-        problem("expires", f"expected an ISO date YYYY-MM-DD, found {found!r}")
-    if len(problems) > before or expires is None:
-        return None
-    return Waiver(
-        policy=entry["policy"],
-        reason=entry["reason"].strip(),
-        approver=entry["approver"].strip(),
-        expires=expires,
-        source=f"{source.path}:{source.line_of(('waivers', index)) or 1}",
-        model=entry.get("model"),
-        resource=entry.get("resource"),
-        environments=tuple(environments) if environments else None,
-    )
-
-
-def _date(value: Any) -> date | None:
+def _iso_date(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            return None
-    return None
+            pass
+    raise ValueError("expected an ISO date YYYY-MM-DD")
 
+
+class WaiverEntry(Strict):
+    """One entry of waivers.yaml. The validation context holds the `bundle` its policy must be a
+    waivable policy of and the `models` its model must be one of (None: not checked)."""
+
+    policy: NonEmpty
+    model: NonEmpty | None = None
+    resource: NonEmpty | None = None
+    environments: list[Environment] | None = None
+    reason: NonEmpty
+    approver: NonEmpty
+    expires: Annotated[date, PlainValidator(_iso_date)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _time_as_written(cls, entry: Any) -> Any:
+        # YAML reads `2027-03-31T12:00:00` as a datetime; refuse it quoting what the file says.
+        if isinstance(entry, dict) and isinstance(entry.get("expires"), datetime):
+            return {**entry, "expires": entry["expires"].isoformat()}
+        return entry
+
+    @field_validator("policy")
+    @classmethod
+    def _waivable_policy(cls, policy_id: str, info: ValidationInfo) -> str:
+        bundle: PolicyBundle | None = (info.context or {}).get("bundle")
+        if bundle is None:
+            return policy_id
+        policy = bundle.policy(policy_id)
+        if policy is None:
+            raise ValueError(f"expected one of the policy ids {', '.join(bundle.policy_ids)}")
+        if not policy.waivable:
+            raise ValueError(f"not waivable (custom.waivable: false in {policy.path}); fix the violation instead")
+        return policy_id
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, model: str | None, info: ValidationInfo) -> str | None:
+        models: Collection[str] | None = (info.context or {}).get("models")
+        if model is not None and models is not None and model not in models:
+            raise ValueError(f"expected the name of a model of the stacks' specs ({', '.join(sorted(models)) or 'none'})")
+        return model
+
+    @field_validator("resource")
+    @classmethod
+    def _specific_resource(cls, glob: str | None) -> str | None:
+        if glob is not None and all(fnmatchcase(urn, glob) for urn in _UNRELATED_URNS):
+            raise ValueError(
+                "expected a URN or a URN glob naming a stack, type or resource, but this glob matches every URN; "
+                "narrow it (e.g. urn:pulumi:prod::*::aws:s3/bucket:Bucket::fraud-detector-*) or waive one model's resources with 'model'"
+            )
+        return glob
+
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _listed(cls, environments: Any) -> Any:
+        # An empty `environments:` (null) or `[]` must not silently mean every environment, nor none.
+        if not environments:
+            raise ValueError("expected a list of dev, staging or prod; leave 'environments' out to cover every environment")
+        return environments
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> WaiverEntry:
+        if (self.model is None) == (self.resource is None):
+            raise ValueError("give exactly one selector: 'model' (a model name) or 'resource' (a URN or URN glob)")
+        return self
+
+
+class WaiversFile(Strict):
+    """The whole of waivers.yaml."""
+
+    waivers: list[WaiverEntry]
+
+
+def load_waivers(path: Path, bundle: PolicyBundle | None, models: Collection[str] | None = None) -> list[Waiver]:
+    """Read and check waivers.yaml; every problem is reported together, with file:line.
+
+    Each waiver's policy must be a waivable policy of `bundle`, and its model one of `models`
+    (the names in the stacks' loaded specs). Either check is skipped when its argument is None:
+    `mlops validate` when the policies or specs do not load, callers that hold no specs.
+    """
+    source = read_yaml(path)
+    raw = plain(source.data)
+    if not isinstance(raw, dict) or not isinstance(raw.get("waivers"), list):
+        raise InputError(f"{path}:1: expected a top-level 'waivers:' list (use 'waivers: []' for none)")
+    try:
+        entries = WaiversFile.model_validate(raw, context={"bundle": bundle, "models": models}).waivers
+    except ValidationError as e:
+        raise InputError(f"{path}: invalid waivers", problems=validation_problems(e, WaiversFile, source)) from e
+    return [
+        Waiver(
+            policy=entry.policy,
+            reason=entry.reason,
+            approver=entry.approver,
+            expires=entry.expires,
+            source=f"{path}:{source.line_of(('waivers', index)) or 1}",
+            model=entry.model,
+            resource=entry.resource,
+            environments=tuple(entry.environments) if entry.environments else None,
+        )
+        for index, entry in enumerate(entries)
+    ]
