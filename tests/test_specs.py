@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlops.errors import ExitCode, InputError
-from mlops.specs.loader import load_spec, load_specs, load_stack_file
+from mlops.specs.loader import load_spec, load_specs, load_stack_settings
 
 from .conftest import VALID_SPEC
 
@@ -163,14 +163,14 @@ def test_stack_config_unknown_key_and_bad_region(empty_project: Path) -> None:
         "  mlops:owner: a@example.com\n  mlops:team: t\n  mlops:costCenter: c\n  mlops:alertMail: x@example.com\n"
     )
     with pytest.raises(InputError) as e:
-        load_stack_file(empty_project, "dev")
+        load_stack_settings(empty_project, "dev")
     assert problems_of(e) == [
         f"{path}:8: mlops:alertMail: unknown setting; expected one of: mlops:environment, mlops:namePrefix, mlops:owner, "
         "mlops:team, mlops:costCenter, mlops:alertEmail, mlops:network, mlops:modelsDir, mlops:policyTimeout, mlops:opaUrl"
     ]
     path.write_text(path.read_text().replace("  mlops:alertMail: x@example.com\n", ""))
     with pytest.raises(InputError) as e:
-        load_stack_file(empty_project, "dev")
+        load_stack_settings(empty_project, "dev")
     assert problems_of(e) == [
         f"{path}:2: aws:region: expected text matching '^[a-z]{{2}}(-gov|-iso[a-z]*)?-[a-z]+-\\d$'; found 'europe'"
     ]
@@ -190,7 +190,7 @@ def test_models_dir_stays_inside_the_project(empty_project: Path, value: str, wh
     path.write_text(path.read_text().replace("  mlops:team:", f"  mlops:modelsDir: {value}\n  mlops:team:", 1))
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "mlops:modelsDir" in text)
     with pytest.raises(InputError) as e:
-        load_stack_file(empty_project, "dev")
+        load_stack_settings(empty_project, "dev")
     assert problems_of(e) == [f"{path}:{line}: mlops:modelsDir: {why}"]
 
 
@@ -208,7 +208,7 @@ def test_entry_point_stays_inside_the_project(tmp_path: Path) -> None:
 
 def test_missing_stack_file_lists_available_stacks(empty_project: Path) -> None:
     with pytest.raises(InputError) as e:
-        load_stack_file(empty_project, "qa")
+        load_stack_settings(empty_project, "qa")
     assert str(e.value) == f"{empty_project / 'Pulumi.qa.yaml'}: stack 'qa' has no config file; available stacks: dev, local, prod, staging"
 
 
@@ -225,7 +225,7 @@ def test_stack_settings_that_become_tags_follow_aws_tag_rules(empty_project: Pat
     path.write_text(path.read_text().replace("mlops:team: ml-platform", "mlops:team: ml platform; drop table", 1))
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "mlops:team" in text)
     with pytest.raises(InputError) as e:
-        load_stack_file(empty_project, "dev")
+        load_stack_settings(empty_project, "dev")
     (problem,) = problems_of(e)
     assert problem.startswith(f"{path}:{line}: mlops:team: ")
     assert "(SageMaker TagValue); found 'ml platform; drop table'" in problem

@@ -103,10 +103,10 @@ def project_name(project_dir: Path) -> str:
     return name
 
 
-def load_inputs(project_dir: Path, stack_name: str) -> PlanInputs:
-    """Project name, stack file and model specs; every user error surfaces here as InputError."""
+def load_inputs(project_dir: Path, stack_name: str, stack_file: StackFile | None = None) -> PlanInputs:
+    """Project name, stack file (unless already read) and model specs; every user error surfaces here as InputError."""
     project = project_name(project_dir)
-    stack_file = load_stack_settings(project_dir, stack_name)
+    stack_file = stack_file or load_stack_settings(project_dir, stack_name)
     stack = stack_file.settings
     specs = load_specs(project_dir / stack.models_dir, stack.environment, stack.name_prefix)
     problems = secret_ref_problems(specs, stack_file.config, project=project, stack=stack_name, environment=stack.environment)

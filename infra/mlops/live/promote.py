@@ -27,7 +27,7 @@ from ..governance.gate import GateResult
 from ..files import write_atomically
 from ..plan import PlanInputs, capture, load_inputs
 from ..policy_gate import gate_stack, run_gate
-from ..specs.loader import LoadedSpec, load_stack_file, stack_names
+from ..specs.loader import LoadedSpec, StackFile, load_stack_settings, stack_names
 from .aws import AwsContext, call, live_context
 from .registry import PACKAGE_ARN, expected_group, facts_with_context, metric_problem, package_facts
 from .specfile import pin_path, set_value
@@ -78,14 +78,12 @@ class Promotion:
         ))
 
 
-def stack_for_environment(project_dir: Path, environment: str) -> str:
-    """The one stack whose `mlops:environment` is `environment`; ambiguity or none is an input error."""
-    matches = []
-    for name in stack_names(project_dir):
-        if load_stack_file(project_dir, name).environment == environment:
-            matches.append(name)
+def stack_for_environment(project_dir: Path, environment: str) -> StackFile:
+    """The one stack file whose `mlops:environment` is `environment`; ambiguity or none is an input error."""
+    files = [load_stack_settings(project_dir, name) for name in stack_names(project_dir)]
+    matches = [f for f in files if f.settings.environment == environment]
     if len(matches) != 1:
-        found = ", ".join(matches) or "none"
+        found = ", ".join(f.settings.stack for f in matches) or "none"
         raise InputError(
             f"{project_dir}: --to {environment}: {len(matches)} stacks have environment {environment} ({found}); "
             "name one with --stack"
@@ -121,8 +119,9 @@ def promote(
         )
     if not reason.strip():
         raise InputError("--reason: say why this package is promoted; it goes into the approval and the audit ledger")
-    stack = stack or stack_for_environment(project_dir, environment)
-    inputs = load_inputs(project_dir, stack)
+    stack_file = stack_for_environment(project_dir, environment) if stack is None else None
+    stack = stack or stack_file.settings.stack
+    inputs = load_inputs(project_dir, stack, stack_file)
     if inputs.stack.environment != environment:
         raise InputError(
             f"{project_dir / f'Pulumi.{stack}.yaml'}: stack {stack} deploys environment {inputs.stack.environment}, "

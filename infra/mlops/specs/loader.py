@@ -272,11 +272,6 @@ def _name_length_problems(path: Path, spec: ModelSpec, environment: str, prefix:
             )
 
 
-def load_stack_file(project_dir: Path, stack: str) -> StackConfig:
-    """`Pulumi.<stack>.yaml` as a typed StackConfig; unknown `mlops:` keys are errors."""
-    return load_stack_settings(project_dir, stack).settings
-
-
 def stack_names(project_dir: Path) -> list[str]:
     """Stacks with a `Pulumi.<stack>.yaml` in the project, sorted."""
     return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml") if p.is_file())
