@@ -114,9 +114,18 @@ def _execution_document(
         {
             "Sid": "ModelPrefixes",
             "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Action": ["s3:ListBucket"],
             "Resource": buckets,
             "Condition": {"StringLike": {"s3:prefix": [f"{args.model}/*", args.model]}},
+        },
+        {
+            # GetBucketLocation requests carry no s3:prefix key (AWS's Service Authorization
+            # Reference lists none for the action), so under ModelPrefixes' condition it would
+            # never be allowed. It returns only the bucket's Region.
+            "Sid": "BucketLocation",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation"],
+            "Resource": buckets,
         },
         {
             "Sid": "KeyUse",
@@ -198,11 +207,11 @@ def _execution_document(
     ]
     if read:
         statements.insert(
-            2,
+            3,
             {"Sid": "ReadSources", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [obj for _bucket, obj in read]},
         )
         statements.insert(
-            3,
+            4,
             {"Sid": "ListSources", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": sorted({b for b, _obj in read})},
         )
     return {"Version": "2012-10-17", "Statement": statements}
