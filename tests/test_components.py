@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ UNTAGGABLE = {
     "aws:s3/bucketVersioning:BucketVersioning",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLogging:BucketLogging",
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:iam/rolePolicy:RolePolicy",
     "aws:cloudwatch/eventTarget:EventTarget",
@@ -61,6 +64,8 @@ def test_encryption_is_wired_to_the_stack_key(stack: str) -> None:
     key = key_arn(stack)
     assert one(stack, "aws:kms/key:Key", None)["enableKeyRotation"] is True
     for sse in of_type(stack, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+        if sse["name"] == "platform-access-logs-sse":
+            continue  # SSE-S3: S3 cannot deliver access logs to an SSE-KMS bucket
         rule = sse["inputs"]["rules"][0]["applyServerSideEncryptionByDefault"]
         assert rule == {"kmsMasterKeyId": key, "sseAlgorithm": "aws:kms"}
     config = one(stack, "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "fraud-detector")
@@ -73,7 +78,7 @@ def test_encryption_is_wired_to_the_stack_key(stack: str) -> None:
 
 def test_buckets_block_public_access_and_require_tls() -> None:
     buckets = of_type("dev", "aws:s3/bucket:Bucket")
-    assert len(buckets) == 4
+    assert len(buckets) == 5
     for block in of_type("dev", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
         assert all(block["inputs"][k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
     for policy in of_type("dev", "aws:s3/bucketPolicy:BucketPolicy"):
@@ -210,3 +215,108 @@ def test_aws_feature_exclusions_are_respected() -> None:
     assert train["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
     assert "VolumeKmsKeyId" not in train["ResourceConfig"]
     assert train["OutputDataConfig"]["KmsKeyId"] == key_arn("prod")
+
+
+def by_name(stack: str, type_token: str) -> dict[str, dict]:
+    return {r["name"]: r for r in of_type(stack, type_token)}
+
+
+def test_data_buckets_log_server_access_to_a_dedicated_sse_s3_log_bucket() -> None:
+    buckets = by_name("prod", "aws:s3/bucket:Bucket")
+    log_bucket = buckets.pop("platform-access-logs")
+    assert log_bucket["inputs"]["bucketPrefix"] == "acme-prod-access-logs-"
+    assert log_bucket["tags"]["data-classification"] == "pii"
+    logging = {r["inputs"]["targetPrefix"]: r for r in of_type("prod", "aws:s3/bucketLogging:BucketLogging")}
+    assert sorted(logging) == ["artifacts/", "data-capture/", "feature-store/", "reports/"]
+    for bucket in buckets.values():
+        config = logging[bucket["name"].removeprefix("platform-") + "/"]
+        assert config["inputs"]["targetBucket"] == "acme-prod-access-logs-mock-id"
+        assert {bucket["urn"], log_bucket["urn"]} <= set(config["dependencies"])
+    sse = by_name("prod", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    assert sse["platform-access-logs-sse"]["inputs"]["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    assert by_name("prod", "aws:s3/bucketVersioning:BucketVersioning")["platform-access-logs-versioning"]["inputs"]["versioningConfiguration"] == {"status": "Enabled"}
+    block = by_name("prod", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["platform-access-logs-public-access"]["inputs"]
+    assert all(block[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    policy = by_name("prod", "aws:s3/bucketPolicy:BucketPolicy")["platform-access-logs-tls-only"]
+    # The policy names the source buckets by prefix, so it depends on the log bucket alone.
+    assert [d for d in policy["dependencies"] if "aws:s3/bucket:Bucket::" in d] == [log_bucket["urn"]]
+    tls_only, delivery = json.loads(policy["inputs"]["policy"])["Statement"]
+    assert tls_only["Effect"] == "Deny" and tls_only["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert delivery == {
+        "Sid": "ServerAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::acme-prod-access-logs-mock/*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {
+                "aws:SourceArn": [
+                    "arn:aws:s3:::acme-prod-artifacts-*",
+                    "arn:aws:s3:::acme-prod-data-capture-*",
+                    "arn:aws:s3:::acme-prod-feature-store-*",
+                    "arn:aws:s3:::acme-prod-reports-*",
+                ]
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_versioned_bucket_expires_noncurrent_versions_no_sooner_than_the_policy_requires(stack: str) -> None:
+    parameters = json.loads((REPO / "policies" / "data" / "parameters.json").read_text())["parameters"]
+    lifecycles = by_name(stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    versioned = [r["name"].removesuffix("-versioning") for r in of_type(stack, "aws:s3/bucketVersioning:BucketVersioning")]
+    assert len(versioned) == 5
+    for bucket in versioned:
+        role = bucket.removeprefix("platform-")
+        (rule,) = lifecycles[f"{bucket}-lifecycle"]["inputs"]["rules"]
+        assert rule["status"] == "Enabled" and rule["filter"] == {}
+        days = rule["noncurrentVersionExpiration"]["noncurrentDays"]
+        # Every stack keeps the longest retention any environment requires.
+        assert days >= max(p["noncurrent_version_retention_days"][role] for p in parameters.values()), bucket
+        assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+
+
+def test_every_alarm_notifies_the_alert_topic() -> None:
+    alarms = of_type("prod", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarms
+    for alarm in alarms:
+        assert alarm["inputs"].get("actionsEnabled", True) is True, alarm["urn"]
+        assert alarm["inputs"]["alarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:acme-prod-ml-alerts"], alarm["urn"]
+
+
+def test_no_resource_policy_grants_the_star_principal() -> None:
+    documents = [
+        *(r["inputs"]["policy"] for r in of_type("prod", "aws:kms/key:Key")),
+        *(r["inputs"]["policy"] for r in of_type("prod", "aws:s3/bucketPolicy:BucketPolicy")),
+        *(r["inputs"]["assumeRolePolicy"] for r in of_type("prod", "aws:iam/role:Role")),
+    ]
+    for document in documents:
+        for statement in json.loads(document)["Statement"]:
+            if statement["Effect"] == "Allow":
+                assert statement["Principal"] != "*" and statement["Principal"].get("AWS") != "*", statement
+
+
+@pytest.mark.parametrize(
+    ("fields", "endpoint_input"),
+    [
+        ("problem_type: BinaryClassification\n    probability_attribute: \"0\"\n    probability_threshold: 0.5",
+         {"probabilityAttribute": "0", "probabilityThresholdAttribute": 0.5}),
+        ("problem_type: MulticlassClassification\n    inference_attribute: \"$.label\"", {"inferenceAttribute": "$.label"}),
+        ("problem_type: Regression\n    inference_attribute: \"0\"", {"inferenceAttribute": "0"}),
+    ],
+)
+def test_model_quality_reads_the_models_answer_per_problem_type(project: Path, fields: str, endpoint_input: dict) -> None:
+    spec = project / "models" / "fraud-detector.yaml"
+    text = spec.read_text()
+    old = "problem_type: BinaryClassification\n    # The endpoint returns the fraud probability as its only CSV column.\n" \
+          "    probability_attribute: \"0\"\n    probability_threshold: 0.5"
+    assert old in text
+    spec.write_text(text.replace(old, fields))
+    (definition,) = [r for r in build_plan(project, "dev").resources if r["type"].endswith("ModelQualityJobDefinition")]
+    inputs = definition["inputs"]
+    assert inputs["modelQualityJobInput"]["endpointInput"] == {
+        "endpointName": "acme-dev-fraud-detector", "localPath": "/opt/ml/processing/input", **endpoint_input,
+    }
+    assert inputs["modelQualityAppSpecification"]["problemType"] == fields.split("\n")[0].removeprefix("problem_type: ")

@@ -248,3 +248,47 @@ def test_a_channel_named_code_would_clash_with_the_sdks_script_input(tmp_path: P
     assert problem.endswith(
         "training.inputs[0].channel: 'code' is the name of the processing script's own input; name the channel otherwise; found 'code'"
     )
+
+
+MODEL_QUALITY = "monitoring:\n  model_quality:\n    ground_truth_s3_uri: s3://acme-labels/truth/\n"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ("problem_type: BinaryClassification\n    probability_attribute: '0'\n    probability_threshold: 0.5", None),
+        ("problem_type: BinaryClassification\n    inference_attribute: '0'", None),
+        (
+            "problem_type: BinaryClassification",
+            "BinaryClassification needs the model's answer in the captured output: inference_attribute (the predicted label), "
+            "or probability_attribute with probability_threshold",
+        ),
+        (
+            "problem_type: BinaryClassification\n    probability_attribute: '0'",
+            "give probability_attribute and probability_threshold together (the probability and the cut-off for the positive class)",
+        ),
+        ("problem_type: MulticlassClassification\n    inference_attribute: '$.label'", None),
+        (
+            "problem_type: MulticlassClassification\n    probability_attribute: '0'",
+            "MulticlassClassification needs inference_attribute: where the predicted label is in the captured output",
+        ),
+        (
+            "problem_type: MulticlassClassification\n    inference_attribute: '0'\n    probability_threshold: 0.5",
+            "probability_threshold applies to BinaryClassification only",
+        ),
+        ("problem_type: Regression\n    inference_attribute: '0'", None),
+        (
+            "problem_type: Regression\n    inference_attribute: '0'\n    probability_attribute: '1'",
+            "Regression needs inference_attribute (where the predicted value is) and no probability_attribute or probability_threshold",
+        ),
+    ],
+)
+def test_model_quality_names_the_models_answer_per_problem_type(tmp_path: Path, fields: str, problem: str | None) -> None:
+    path = write(tmp_path, "m.yaml", VALID_SPEC.format(name="m") + MODEL_QUALITY + f"    {fields}\n")
+    if problem is None:
+        assert load_spec(path, "dev").monitoring.model_quality is not None
+        return
+    with pytest.raises(InputError) as e:
+        load_spec(path, "dev")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "model_quality:" in text)
+    assert problems_of(e) == [f"{path}:{line}: monitoring.model_quality: {problem}"]

@@ -281,6 +281,8 @@ RULES: dict[str, Rule] = {
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": _BUCKET_CHILD,
     "aws:s3/bucketVersioning:BucketVersioning": _BUCKET_CHILD,
     "aws:s3/bucketVersioningV2:BucketVersioningV2": _BUCKET_CHILD,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _BUCKET_CHILD,
+    "aws:s3/bucketLogging:BucketLogging": _BUCKET_CHILD,
     "aws:iam/role:Role": Rule(
         # internal/service/iam/role.go: name, name_prefix and path are ForceNew.
         source=f"{_TF}: internal/service/iam/role.go ForceNew name, name_prefix, path",

@@ -1,6 +1,7 @@
-# A small, fully compliant prod stack for the policy tests: shared platform resources, one
-# realtime model (fraud-detector, high risk, PII features) and one serverless model
-# (ticket-router). Tests change one field of it per case with the helpers at the end.
+# A small, fully compliant prod stack for the policy tests: shared platform resources (a bucket
+# that logs server access to a dedicated log bucket), one realtime model (fraud-detector, high
+# risk, PII features) and one serverless model (ticket-router). Tests change one field of it
+# per case with the helpers at the end.
 # Test-only (its name ends in _test.rego), so it never ships in the policy bundle.
 package mlops.lib.fixtures_test
 
@@ -28,6 +29,22 @@ public_access_block := _urn("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBl
 bucket_versioning := _urn("aws:s3/bucketVersioning:BucketVersioning", "platform-artifacts-versioning")
 
 bucket_policy := _urn("aws:s3/bucketPolicy:BucketPolicy", "platform-artifacts-tls-only")
+
+bucket_lifecycle := _urn("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "platform-artifacts-lifecycle")
+
+bucket_logging := _urn("aws:s3/bucketLogging:BucketLogging", "platform-artifacts-access-logging")
+
+log_bucket := _urn("aws:s3/bucket:Bucket", "platform-access-logs")
+
+log_bucket_encryption := _urn("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "platform-access-logs-sse")
+
+log_public_access_block := _urn("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "platform-access-logs-public-access")
+
+log_bucket_versioning := _urn("aws:s3/bucketVersioning:BucketVersioning", "platform-access-logs-versioning")
+
+log_bucket_policy := _urn("aws:s3/bucketPolicy:BucketPolicy", "platform-access-logs-tls-only")
+
+log_bucket_lifecycle := _urn("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "platform-access-logs-lifecycle")
 
 topic := _urn("aws:sns/topic:Topic", "platform-alerts")
 
@@ -79,6 +96,9 @@ _shared_tags := {
 	"risk-tier": "high",
 	"managed-by": "mlops-platform",
 }
+
+# The platform's tags, for cases that change one of them.
+shared_tags := _shared_tags
 
 _fraud_tags := {
 	"owner": "priya.raman@example.com",
@@ -220,6 +240,70 @@ _tls_only_policy := {
 	}],
 }
 
+# The destination of server access logs: TLS only, and the S3 logging service may put objects
+# for this account's buckets.
+log_bucket_policy_document := {
+	"Version": "2012-10-17",
+	"Statement": [
+		{
+			"Sid": "DenyInsecureTransport",
+			"Effect": "Deny",
+			"Principal": "*",
+			"Action": "s3:*",
+			"Resource": ["arn:aws:s3:::acme-prod-access-logs-x", "arn:aws:s3:::acme-prod-access-logs-x/*"],
+			"Condition": {"Bool": {"aws:SecureTransport": "false"}},
+		},
+		{
+			"Sid": "ServerAccessLogDelivery",
+			"Effect": "Allow",
+			"Principal": {"Service": "logging.s3.amazonaws.com"},
+			"Action": "s3:PutObject",
+			"Resource": "arn:aws:s3:::acme-prod-access-logs-x/*",
+			"Condition": {
+				"StringEquals": {"aws:SourceAccount": "123456789012"},
+				"ArnLike": {"aws:SourceArn": ["arn:aws:s3:::acme-prod-artifacts-*"]},
+			},
+		},
+	],
+}
+
+# The platform key's policy: named principals, and services narrowed to this account.
+key_policy_document := {
+	"Version": "2012-10-17",
+	"Statement": [
+		{
+			"Sid": "AccountAdministration",
+			"Effect": "Allow",
+			"Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+			"Action": "kms:*",
+			"Resource": "*",
+		},
+		{
+			"Sid": "AlertPublishers",
+			"Effect": "Allow",
+			"Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+			"Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+			"Resource": "*",
+			"Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+		},
+	],
+}
+
+# Who may assume fraud-detector's execution role.
+trust_policy_document := {
+	"Version": "2012-10-17",
+	"Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+# Noncurrent versions expire after prod's retention for the bucket's role (parameters.json).
+_lifecycle(days) := {"rules": [{
+	"id": "expire-noncurrent-versions",
+	"status": "Enabled",
+	"filter": {},
+	"noncurrentVersionExpiration": {"noncurrentDays": days},
+	"abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+}]}
+
 _fraud_spec := {
 	"metadata": {"name": "fraud-detector", "risk_tier": "high", "data_classification": "pii"},
 	"registry": {"approval": "manual", "pinned_version": 14},
@@ -243,7 +327,7 @@ stack := {
 		{"name": "ticket-router", "source": "models/ticket-router.yaml", "spec": _ticket_spec},
 	],
 	"resources": [
-		_resource(key, null, [], {"enableKeyRotation": true, "tags": _shared_tags}, _shared_tags),
+		_resource(key, null, [], {"enableKeyRotation": true, "policy": json.marshal(key_policy_document), "tags": _shared_tags}, _shared_tags),
 		_resource(bucket, null, [], {"bucketPrefix": "acme-prod-artifacts-", "tags": _shared_tags}, _shared_tags),
 		_resource(bucket_encryption, null, [key, bucket], {
 			"bucket": "acme-prod-artifacts-x",
@@ -264,9 +348,37 @@ stack := {
 			"versioningConfiguration": {"status": "Enabled"},
 		}, {}),
 		_resource(bucket_policy, null, [bucket], {"bucket": "acme-prod-artifacts-x", "policy": json.marshal(_tls_only_policy)}, {}),
+		_resource(bucket_lifecycle, null, [bucket, bucket_versioning], object.union({"bucket": "acme-prod-artifacts-x"}, _lifecycle(90)), {}),
+		_resource(bucket_logging, null, [bucket, log_bucket, log_bucket_policy], {
+			"bucket": "acme-prod-artifacts-x",
+			"targetBucket": "acme-prod-access-logs-x",
+			"targetPrefix": "artifacts/",
+		}, {}),
+		_resource(log_bucket, null, [], {"bucketPrefix": "acme-prod-access-logs-", "tags": _shared_tags}, _shared_tags),
+		_resource(log_bucket_encryption, null, [log_bucket], {
+			"bucket": "acme-prod-access-logs-x",
+			"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+		}, {}),
+		_resource(log_public_access_block, null, [log_bucket], {
+			"bucket": "acme-prod-access-logs-x",
+			"blockPublicAcls": true,
+			"blockPublicPolicy": true,
+			"ignorePublicAcls": true,
+			"restrictPublicBuckets": true,
+		}, {}),
+		_resource(log_bucket_versioning, null, [log_bucket], {
+			"bucket": "acme-prod-access-logs-x",
+			"versioningConfiguration": {"status": "Enabled"},
+		}, {}),
+		_resource(log_bucket_policy, null, [log_bucket, log_public_access_block], {"bucket": "acme-prod-access-logs-x", "policy": json.marshal(log_bucket_policy_document)}, {}),
+		_resource(log_bucket_lifecycle, null, [log_bucket, log_bucket_versioning], object.union({"bucket": "acme-prod-access-logs-x"}, _lifecycle(365)), {}),
 		_resource(topic, null, [key], {"name": "acme-prod-ml-alerts", "kmsMasterKeyId": key_arn, "tags": _shared_tags}, _shared_tags),
 		_resource(fraud_detector, "fraud-detector", [], {}, {}),
-		_resource(role, "fraud-detector", [], {"name": "acme-prod-fraud-detector-sagemaker", "tags": _fraud_tags}, _fraud_tags),
+		_resource(role, "fraud-detector", [], {
+			"name": "acme-prod-fraud-detector-sagemaker",
+			"assumeRolePolicy": json.marshal(trust_policy_document),
+			"tags": _fraud_tags,
+		}, _fraud_tags),
 		_resource(role_policy, "fraud-detector", [role, key, bucket], {"role": "acme-prod-fraud-detector-sagemaker", "policy": json.marshal(_execution_policy)}, {}),
 		_resource(feature_group, "fraud-detector", [role, key, bucket], {
 			"featureGroupName": "acme-prod-fraud-detector-card-transactions",

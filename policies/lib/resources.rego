@@ -287,3 +287,40 @@ allow_statements contains statement if {
 		"resources": _strings(value_at(s, ["Resource"])),
 	}
 }
+
+# The statements of an IAM or resource-based policy document (a key policy, a trust policy, a
+# bucket policy) given as JSON text or an object, always as an array; empty when it does not parse.
+policy_statements(value) := statements if {
+	statements := _statements(_policy_document(value))
+} else := []
+
+# A bucket that receives S3 server access logs: its own bucket policy lets the S3 logging service
+# put objects. S3 cannot deliver access logs to a bucket whose default encryption is SSE-KMS, and
+# logging a log bucket would need yet another log bucket, so policies on buckets treat these apart.
+access_log_destination(bucket) if {
+	some policy in linked("aws:s3/bucketPolicy:BucketPolicy", bucket)
+	_of_bucket_alone(policy, bucket)
+	_grants_log_delivery(policy)
+}
+
+# A resource that depends on `bucket` and on no other bucket: one that also names another
+# bucket's ARN depends on both, and could as well be that bucket's.
+_of_bucket_alone(resource, bucket) if {
+	every urn in array_at(resource, ["dependencies"]) {
+		not _other_bucket(urn, bucket)
+	}
+}
+
+_other_bucket(urn, bucket) if {
+	some other in resources_of("aws:s3/bucket:Bucket")
+	other.urn == urn
+	urn != bucket.urn
+}
+
+_grants_log_delivery(policy) if {
+	some statement in policy_statements(value_at(policy, ["inputs", "policy"]))
+	value_at(statement, ["Effect"]) == "Allow"
+	"logging.s3.amazonaws.com" in _strings(value_at(statement, ["Principal", "Service"]))
+	some action in _strings(value_at(statement, ["Action"]))
+	lower(action) == "s3:putobject"
+}

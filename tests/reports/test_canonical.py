@@ -56,7 +56,7 @@ def test_metadata_records_tool_time_and_input_digests(dev_report: dict, planned_
 def test_resource_summary_counts_cloud_resources(dev_report: dict, planned_dev: PlannedProject) -> None:
     counts = planned_dev.plan.counts_by_model()
     summary = dev_report["resources"]
-    assert summary["total"] == sum(sum(c.values()) for c in counts.values()) == 86
+    assert summary["total"] == sum(sum(c.values()) for c in counts.values()) == 100
     assert summary["by_model"] == {model: sum(c.values()) for model, c in counts.items()}
     assert summary["by_type"]["aws:sagemaker/endpoint:Endpoint"] == 3
 

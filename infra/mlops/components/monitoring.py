@@ -91,7 +91,15 @@ class Monitoring(pulumi.ComponentResource):
                 role_arn=args.role_arn,
                 model_quality_app_specification={"image_uri": args.monitor_image, "problem_type": mq.problem_type.value},
                 model_quality_job_input={
-                    "endpoint_input": {"endpoint_name": args.endpoint_name, "local_path": "/opt/ml/processing/input"},
+                    # Where the model's answer is in the captured output, per problem type (the spec checks
+                    # that the ones SageMaker needs are set).
+                    "endpoint_input": {
+                        "endpoint_name": args.endpoint_name,
+                        "local_path": "/opt/ml/processing/input",
+                        "inference_attribute": mq.inference_attribute,
+                        "probability_attribute": mq.probability_attribute,
+                        "probability_threshold_attribute": mq.probability_threshold,
+                    },
                     "ground_truth_s3_input": {"s3_uri": mq.ground_truth_s3_uri},
                 },
                 model_quality_job_output_config={

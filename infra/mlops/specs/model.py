@@ -578,12 +578,51 @@ class ProblemType(StrEnum):
     REGRESSION = "Regression"
 
 
+# Where Model Monitor finds the model's answer in the captured endpoint output: a column index
+# ("0") for CSV output, a JSONPath for JSON output.
+OutputAttribute = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
+
+
 class ModelQualityMonitor(Strict):
+    """What Model Monitor compares with the ground truth. SageMaker needs to know where the
+    model's answer is in the captured output, and what it is, per problem type: a predicted
+    label or value (`inference_attribute`), or for binary classification a probability and the
+    threshold above which it counts as the positive class."""
+
     enabled: bool = True
     problem_type: ProblemType
     ground_truth_s3_uri: S3Uri
+    inference_attribute: OutputAttribute | None = None
+    probability_attribute: OutputAttribute | None = None
+    probability_threshold: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     schedule: MonitoringSchedule = "cron(0 0 ? * * *)"
     instance_type: MonitoringInstanceType = "ml.m5.large"
+
+    @model_validator(mode="after")
+    def _output_for_problem_type(self) -> ModelQualityMonitor:
+        probability = self.probability_attribute is not None or self.probability_threshold is not None
+        if self.problem_type is ProblemType.BINARY_CLASSIFICATION:
+            if (self.probability_attribute is None) != (self.probability_threshold is None):
+                raise ValueError(
+                    "give probability_attribute and probability_threshold together (the probability and the cut-off for the positive class)"
+                )
+            if self.inference_attribute is None and not probability:
+                raise ValueError(
+                    "BinaryClassification needs the model's answer in the captured output: inference_attribute (the predicted "
+                    "label), or probability_attribute with probability_threshold"
+                )
+        elif self.problem_type is ProblemType.MULTICLASS_CLASSIFICATION:
+            if self.inference_attribute is None:
+                raise ValueError(
+                    "MulticlassClassification needs inference_attribute: where the predicted label is in the captured output"
+                )
+            if self.probability_threshold is not None:
+                raise ValueError("probability_threshold applies to BinaryClassification only")
+        elif self.inference_attribute is None or probability:
+            raise ValueError(
+                "Regression needs inference_attribute (where the predicted value is) and no probability_attribute or probability_threshold"
+            )
+        return self
 
 
 class Alarms(Strict):
