@@ -136,7 +136,7 @@ def _worker(connection: Connection, inputs: PlanInputs, program: ProgramInputs) 
     # not: Pulumi's registrations would wait on them forever. The worker runs on a loop of its own.
     asyncio.set_event_loop(asyncio.new_event_loop())
     # A worker lives for one slice and ends with os._exit, so nothing it allocates is ever
-    # worth collecting: the cyclic collector stays off (see offline.collector_for_program).
+    # worth collecting: the cyclic collector stays off (offline._collector_for_program leaves it so).
     gc.disable()
     try:
         message: tuple[Any, ...] = ("ok", _capture(inputs, program))
