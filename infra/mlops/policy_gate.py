@@ -20,7 +20,7 @@ from .governance.gate import GateResult, evaluate_gate
 from .governance.regorus_worker import DEFAULT_TIMEOUT_SECONDS
 from .governance.waivers import Waiver, load_waivers
 from .files import write_atomically
-from .plan import Plan
+from .plan import Plan, PlanInputs
 from .policy_input import policy_document
 from .reports import build_report, render_reports, withdraw_reports, write_reports
 from .reports.redact import PlanFile
@@ -53,6 +53,12 @@ def load_governance(
         waivers=load_waivers(policies_dir / "waivers.yaml", bundle, models),
         engine=engine_from_settings(environ.get("MLOPS_OPA_URL") or stack.opa_url, policy_timeout(stack, environ)),
     )
+
+
+def governance_for(inputs: PlanInputs) -> Governance:
+    """The stack's policies, enforcement, waivers and engine, checked against its models: what every
+    deciding command loads before any program runs, so bad governance config fails fast."""
+    return load_governance(inputs.project_dir, inputs.stack, models=[s.spec.name for s in inputs.specs])
 
 
 def policy_timeout(stack: StackConfig, environ: Mapping[str, str] = os.environ) -> float:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from .capture import default_jobs
 from .diff import compute_changes, load_base, write_changes
-from .plan import Plan, PlanInputs, build_plan, capture, load_inputs
-from .policy_gate import GateOutcome, Governance, gate_stack, load_governance
+from .plan import Plan, build_plan, capture, load_inputs
+from .policy_gate import GateOutcome, gate_stack, governance_for
 from .reports.redact import PlanFile
 
 if TYPE_CHECKING:
@@ -62,10 +62,6 @@ def plan_stack(
         registry = registry_facts(plan.stack, plan.specs)
     return PlanRun(plan=plan, outcome=gate_stack(project_dir, plan, reports_dir, registry=registry, governance=governance))
 
-
-def governance_for(inputs: PlanInputs) -> Governance:
-    """The stack's policies, enforcement, waivers and engine, checked before any program runs."""
-    return load_governance(inputs.project_dir, inputs.stack, models=[s.spec.name for s in inputs.specs])
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 import boto3
 
 from ..errors import ExitCode, MlopsError
-from ..plan import Plan, build_plan
-from ..policy_gate import GateOutcome, gate_stack
+from ..plan import Plan, capture, load_inputs
+from ..policy_gate import GateOutcome, gate_stack, governance_for
 from .registry import registry_facts
 
 INSTALL_HINT = (
@@ -60,9 +60,11 @@ def gate_for_deploy(
     session: boto3.Session | None = None,
 ) -> tuple[Plan, GateOutcome]:
     """Plan offline, fetch registry facts live and gate with `require_verified`; nothing deploys here."""
-    plan = build_plan(project_dir, stack, jobs=jobs, cache_dir=cache_dir)
+    inputs = load_inputs(project_dir, stack)
+    governance = governance_for(inputs)
+    plan = capture(inputs, jobs=jobs, cache_dir=cache_dir)
     facts = registry_facts(plan.stack, plan.specs, session)
-    return plan, gate_stack(project_dir, plan, reports_dir, registry=facts, require_verified=True)
+    return plan, gate_stack(project_dir, plan, reports_dir, registry=facts, require_verified=True, governance=governance)
 
 
 def run_pulumi_up(project_dir: Path, command: list[str], stack: str, environ: Mapping[str, str] = os.environ) -> int:

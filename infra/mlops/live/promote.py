@@ -26,7 +26,7 @@ from ..errors import ExitCode, InputError, MlopsError
 from ..governance.gate import GateResult
 from ..files import write_atomically
 from ..plan import PlanInputs, capture, load_inputs
-from ..policy_gate import gate_stack, run_gate
+from ..policy_gate import gate_stack, governance_for, run_gate
 from ..specs.loader import LoadedSpec, StackFile, load_stack_settings, stack_names
 from .aws import AwsContext, call, live_context
 from .registry import PACKAGE_ARN, expected_group, facts_with_context, metric_problem, package_facts
@@ -122,6 +122,7 @@ def promote(
     stack_file = stack_for_environment(project_dir, environment) if stack is None else None
     stack = stack or stack_file.settings.stack
     inputs = load_inputs(project_dir, stack, stack_file)
+    governance = governance_for(inputs)
     if inputs.stack.environment != environment:
         raise InputError(
             f"{project_dir / f'Pulumi.{stack}.yaml'}: stack {stack} deploys environment {inputs.stack.environment}, "
@@ -168,9 +169,12 @@ def promote(
     registry["packages"][model] = {**registry["packages"][model], "approval_status": APPROVED, "approval_pending": True}
     reports = reports_dir or project_dir / "reports"
     if dry_run:
-        promotion.gate = run_gate(project_dir, plan, registry=registry, require_verified=True)
+        promotion.gate = run_gate(project_dir, plan, registry=registry, require_verified=True, governance=governance)
     else:
-        outcome = gate_stack(project_dir, plan, reports / "promotions" / f"{model}-{pinned}", registry=registry, require_verified=True)
+        outcome = gate_stack(
+            project_dir, plan, reports / "promotions" / f"{model}-{pinned}", registry=registry, require_verified=True,
+            governance=governance,
+        )
         promotion.gate, promotion.gate_report = outcome.result, outcome.report_path
     if promotion.gate.decision != "pass":
         raise PromotionRefused(
