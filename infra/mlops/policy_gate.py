@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from .audit.ledger import append_entry, check_tail, current_actor, default_ledger_path, gate_entry
 from .errors import InputError, MlopsError
@@ -24,7 +25,7 @@ from .plan import Plan, PlanInputs
 from .policy_input import policy_document
 from .reports import build_report, render_reports, withdraw_reports, write_reports
 from .reports.redact import PlanFile
-from .specs.stack import POLICY_TIMEOUT_MAX, StackConfig
+from .specs.stack import POLICY_TIMEOUT_MAX, PolicyTimeout, StackConfig
 
 @dataclass(frozen=True)
 class Governance:
@@ -67,12 +68,11 @@ def policy_timeout(stack: StackConfig, environ: Mapping[str, str] = os.environ) 
     if not text:
         return stack.policy_timeout or DEFAULT_TIMEOUT_SECONDS
     try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (0 < seconds <= POLICY_TIMEOUT_MAX):
-        raise InputError(f"MLOPS_POLICY_TIMEOUT: expected seconds, more than 0 and at most {POLICY_TIMEOUT_MAX:g}; found {text!r}")
-    return seconds
+        return TypeAdapter(PolicyTimeout).validate_python(text, strict=False)
+    except ValidationError:
+        raise InputError(
+            f"MLOPS_POLICY_TIMEOUT: expected seconds, more than 0 and at most {POLICY_TIMEOUT_MAX:g}; found {text!r}"
+        ) from None
 
 
 def run_gate(

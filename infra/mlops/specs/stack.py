@@ -15,6 +15,8 @@ from .names import project_relative
 REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 # The longest a policy engine may be given for one gate, in seconds.
 POLICY_TIMEOUT_MAX = 600
+# Seconds the policy engine may take for one gate, end to end, before it fails closed.
+PolicyTimeout = Annotated[float, Field(gt=0, le=POLICY_TIMEOUT_MAX, allow_inf_nan=False)]
 
 
 def models_folder(value: str) -> str:
@@ -57,8 +59,8 @@ class StackConfig(BaseModel):
     )
     network: Network | None = None
     models_dir: Annotated[str, AfterValidator(models_folder)] = Field(default="models", alias="modelsDir")
-    # Seconds the policy engine may take for one gate, end to end, before it fails closed (MLOPS_POLICY_TIMEOUT wins).
-    policy_timeout: float | None = Field(default=None, alias="policyTimeout", gt=0, le=POLICY_TIMEOUT_MAX, allow_inf_nan=False)
+    # MLOPS_POLICY_TIMEOUT wins over this.
+    policy_timeout: PolicyTimeout | None = Field(default=None, alias="policyTimeout")
     # An OPA server to evaluate policies on instead of the embedded engine (MLOPS_OPA_URL wins).
     opa_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = Field(default=None, alias="opaUrl")
 
