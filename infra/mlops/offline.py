@@ -23,9 +23,9 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .errors import MlopsError, ProgramError
 from .program_inputs import ProgramInputs, provided_inputs
+from .resources.base import MOCK_ACCOUNT
 from .specs.loader import secure_value
 
-MOCK_ACCOUNT = "123456789012"
 STACK_TYPE = "pulumi:pulumi:Stack"
 # Input names that hold a resource's physical name, by preference.
 _NAME_INPUTS = (

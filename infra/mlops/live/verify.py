@@ -30,6 +30,7 @@ from typing import Any
 
 import boto3
 
+from .. import resources
 from ..offline import MOCK_ACCOUNT
 from ..files import write_atomically
 from ..plan import Plan, render_json
@@ -51,74 +52,16 @@ SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
 BUCKET = "aws:s3/bucket:Bucket"
 CHECKED_TYPES = (ENDPOINT, ENDPOINT_CONFIG, MODEL, KEY, ALARM, SCALING_TARGET, SCALING_POLICY, SCHEDULE)
 
-# What is compared, per type: (planned input path, path in the API's answer, how to compare).
-# "exact" equality, "number" numeric equality, "set" same members, "name" equal or Pulumi's auto-name.
-Fields = tuple[tuple[str, str, str], ...]
-VARIANT_FIELDS: Fields = (
-    ("instanceType", "InstanceType", "exact"),
-    ("initialInstanceCount", "InitialInstanceCount", "number"),
-    ("modelName", "ModelName", "name"),
-    ("serverlessConfig.memorySizeInMb", "ServerlessConfig.MemorySizeInMB", "number"),
-    ("serverlessConfig.maxConcurrency", "ServerlessConfig.MaxConcurrency", "number"),
-)
-ENDPOINT_CONFIG_FIELDS: Fields = (
-    ("kmsKeyArn", "KmsKeyId", "exact"),
-    ("dataCaptureConfig.enableCapture", "DataCaptureConfig.EnableCapture", "exact"),
-    ("dataCaptureConfig.initialSamplingPercentage", "DataCaptureConfig.InitialSamplingPercentage", "number"),
-    ("dataCaptureConfig.destinationS3Uri", "DataCaptureConfig.DestinationS3Uri", "exact"),
-    ("dataCaptureConfig.kmsKeyId", "DataCaptureConfig.KmsKeyId", "exact"),
-    ("asyncInferenceConfig.outputConfig.s3OutputPath", "AsyncInferenceConfig.OutputConfig.S3OutputPath", "exact"),
-    ("asyncInferenceConfig.outputConfig.kmsKeyId", "AsyncInferenceConfig.OutputConfig.KmsKeyId", "exact"),
-    (
-        "asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance",
-        "AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance",
-        "number",
-    ),
-)
-MODEL_FIELDS: Fields = (
-    ("primaryContainer.modelPackageName", "PrimaryContainer.ModelPackageName", "exact"),
-    ("primaryContainer.image", "PrimaryContainer.Image", "exact"),
-    ("primaryContainer.modelDataUrl", "PrimaryContainer.ModelDataUrl", "exact"),
-    ("vpcConfig.subnets", "VpcConfig.Subnets", "set"),
-    ("vpcConfig.securityGroupIds", "VpcConfig.SecurityGroupIds", "set"),
-)
-ALARM_FIELDS: Fields = (
-    ("metricName", "MetricName", "exact"),
-    ("namespace", "Namespace", "exact"),
-    ("statistic", "Statistic", "exact"),
-    ("extendedStatistic", "ExtendedStatistic", "exact"),
-    ("threshold", "Threshold", "number"),
-    ("comparisonOperator", "ComparisonOperator", "exact"),
-    ("evaluationPeriods", "EvaluationPeriods", "number"),
-    ("period", "Period", "number"),
-    ("datapointsToAlarm", "DatapointsToAlarm", "number"),
-    ("treatMissingData", "TreatMissingData", "exact"),
-    ("actionsEnabled", "ActionsEnabled", "exact"),
-    ("alarmActions", "AlarmActions", "set"),
-    ("okActions", "OKActions", "set"),
-)
-SCALING_TARGET_FIELDS: Fields = (("minCapacity", "MinCapacity", "number"), ("maxCapacity", "MaxCapacity", "number"))
-SCALING_POLICY_FIELDS: Fields = (
-    ("policyType", "PolicyType", "exact"),
-    *(
-        (f"targetTrackingScalingPolicyConfiguration.{planned}", f"TargetTrackingScalingPolicyConfiguration.{deployed}", kind)
-        for planned, deployed, kind in (
-            ("targetValue", "TargetValue", "number"),
-            ("scaleInCooldown", "ScaleInCooldown", "number"),
-            ("scaleOutCooldown", "ScaleOutCooldown", "number"),
-            ("predefinedMetricSpecification.predefinedMetricType", "PredefinedMetricSpecification.PredefinedMetricType", "exact"),
-        )
-    ),
-)
-SCHEDULE_FIELDS: Fields = (
-    ("monitoringScheduleConfig.monitoringType", "MonitoringScheduleConfig.MonitoringType", "exact"),
-    ("monitoringScheduleConfig.monitoringJobDefinitionName", "MonitoringScheduleConfig.MonitoringJobDefinitionName", "exact"),
-    (
-        "monitoringScheduleConfig.scheduleConfig.scheduleExpression",
-        "MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression",
-        "exact",
-    ),
-)
+# What is compared, per type, lives in the type's `mlops.resources` catalogue entry.
+Fields = resources.Fields
+VARIANT_FIELDS: Fields = resources.CATALOGUE[ENDPOINT_CONFIG].verify["variant"]
+ENDPOINT_CONFIG_FIELDS: Fields = resources.CATALOGUE[ENDPOINT_CONFIG].verify["resource"]
+MODEL_FIELDS: Fields = resources.CATALOGUE[MODEL].verify["resource"]
+KEY_FIELDS: Fields = resources.CATALOGUE[KEY].verify["resource"]
+ALARM_FIELDS: Fields = resources.CATALOGUE[ALARM].verify["resource"]
+SCALING_TARGET_FIELDS: Fields = resources.CATALOGUE[SCALING_TARGET].verify["resource"]
+SCALING_POLICY_FIELDS: Fields = resources.CATALOGUE[SCALING_POLICY].verify["resource"]
+SCHEDULE_FIELDS: Fields = resources.CATALOGUE[SCHEDULE].verify["resource"]
 
 
 @dataclass
@@ -461,7 +404,7 @@ class _Checker:
             return self.missing(result, f"no KMS key behind alias {found['alias']}")
         result.physical_name = f"{found['alias']} ({found['KeyId']})"
         self.compare(result, "keyState", "Enabled", found.get("KeyState"))
-        self.compare(result, "description", resource["inputs"].get("description"), found.get("Description"))
+        self.compare_fields(result, resource["inputs"], found, KEY_FIELDS)
         rotation = resource["inputs"].get("enableKeyRotation")
         if rotation is not None:
             status = call(

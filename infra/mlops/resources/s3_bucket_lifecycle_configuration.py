@@ -1,0 +1,13 @@
+"""aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration — the bucket's lifecycle rules (PutBucketLifecycleConfiguration)."""
+
+from __future__ import annotations
+
+from .base import Call, ResourceType
+from .s3_bucket import BUCKET_SETTING_RULE
+
+RESOURCE = ResourceType(
+    token="aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    spec_path=None,
+    replacement=BUCKET_SETTING_RULE,
+    calls=(Call("s3", "PutBucketLifecycleConfiguration", parts=((("LifecycleConfiguration",), ("rules",)),)),),
+)

@@ -1,0 +1,13 @@
+"""aws:s3/bucketPolicy:BucketPolicy — the bucket's policy (PutBucketPolicy)."""
+
+from __future__ import annotations
+
+from .base import Call, ResourceType
+from .s3_bucket import BUCKET_SETTING_RULE
+
+RESOURCE = ResourceType(
+    token="aws:s3/bucketPolicy:BucketPolicy",
+    spec_path=None,
+    replacement=BUCKET_SETTING_RULE,
+    calls=(Call("s3", "PutBucketPolicy"),),
+)

@@ -1,0 +1,27 @@
+"""aws:sagemaker/model:Model — the SageMaker model an endpoint serves (CreateModel)."""
+
+from __future__ import annotations
+
+from .base import TF, Call, Fields, ResourceType, Rule
+
+FIELDS: Fields = (
+    ("primaryContainer.modelPackageName", "PrimaryContainer.ModelPackageName", "exact"),
+    ("primaryContainer.image", "PrimaryContainer.Image", "exact"),
+    ("primaryContainer.modelDataUrl", "PrimaryContainer.ModelDataUrl", "exact"),
+    ("vpcConfig.subnets", "VpcConfig.Subnets", "set"),
+    ("vpcConfig.securityGroupIds", "VpcConfig.SecurityGroupIds", "set"),
+)
+
+RESOURCE = ResourceType(
+    token="aws:sagemaker/model:Model",
+    spec_path=("serving",),
+    # internal/service/sagemaker/model.go: every argument but tags is ForceNew (SageMaker has no
+    # UpdateModel); CloudFormation AWS::SageMaker::Model lists every property but Tags as createOnly.
+    replacement=Rule(
+        source=f"{TF}: internal/service/sagemaker/model.go every argument but tags ForceNew",
+        immutable_except=("tags",),
+        unordered=("vpcConfig.subnets", "vpcConfig.securityGroupIds"),
+    ),
+    calls=(Call("sagemaker", "CreateModel", renames={"name": "ModelName"}, generated=("ModelName",)),),
+    verify={"resource": FIELDS},
+)
