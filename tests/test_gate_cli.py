@@ -42,7 +42,7 @@ def test_example_models_pass_every_stack_gate(project: Path, stack: str) -> None
     assert result.exit_code == 0, result.output
     # Offline, prod's registry controls (approved, in-group, meeting the threshold) cannot be checked.
     verdict, decision = ("PASS WITH UNVERIFIED CONTROLS", "pass-unverified") if stack == "prod" else ("PASS", "pass")
-    assert f"Policy gate: {verdict} — {stack} rules, 44 policies, embedded engine" in result.output
+    assert f"Policy gate: {verdict} — {stack} rules, 45 policies, embedded engine" in result.output
     document = report(project, stack)
     assert (document["stack"], document["environment"], document["decision"], document["engine"]) == (stack, stack, decision, "embedded")
     assert len(document["policy_bundle_sha256"]) == 64
@@ -196,7 +196,7 @@ def test_crossguard_pack_enforces_the_same_decisions_as_the_offline_gate(unready
     entry = (REPO / "policies" / "__main__.py").read_text()
     assert "build_policies(Path(__file__).resolve().parent.parent)" in entry
     policies = build_policies(unready_project, environ={"MLOPS_STACK": "prod"})
-    assert len(policies) == 44
+    assert len(policies) == 45
     levels = {p.name: p.enforcement_level for p in policies}
     assert levels["endpoint-min-instances"] == EnforcementLevel.MANDATORY
 

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from .resources import conformance
 from .specs.loader import LoadedSpec
 from .specs.plaintext_secrets import suspected_secrets
 from .specs.stack import StackConfig
@@ -78,11 +79,15 @@ def policy_document(
     registry: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """{stack, environment, region, network, models[], resources[], registry, changes} as `policies/input.schema.json` describes.
+    """{stack, environment, region, network, models[], resources[], registry, changes, conformance} as `policies/input.schema.json` describes.
 
     `registry` holds live model registry facts (`source: live`) or says why there are none;
-    `changes` is the diff against a base plan when one was given, else null.
+    `changes` is the diff against a base plan when one was given, else null; `conformance` is
+    the check of every resource's API requests against AWS's API model (`mlops.resources.conformance`).
     """
+    specs = sorted(specs, key=lambda s: s.spec.name)
+    dumps = {item.spec.name: item.spec.model_dump(mode="json") for item in specs}
+    resources = sorted(resources, key=lambda r: r["urn"])
     return {
         "registry": registry if registry is not None else OFFLINE_REGISTRY,
         "changes": changes,
@@ -95,10 +100,10 @@ def policy_document(
             {
                 "name": item.spec.name,
                 "source": str(item.source),
-                "spec": item.spec.model_dump(mode="json"),
+                "spec": dumps[item.spec.name],
                 "suspected_secrets": [{"field": s.field, "kind": s.kind} for s in suspected_secrets(item.spec)],
             }
-            for item in sorted(specs, key=lambda s: s.spec.name)
+            for item in specs
         ],
         "resources": [
             {
@@ -111,6 +116,7 @@ def policy_document(
                 "tags": r["tags"],
                 "model": r["model"],
             }
-            for r in sorted(resources, key=lambda r: r["urn"])
+            for r in resources
         ],
+        "conformance": conformance.check(resources, dumps),
     }

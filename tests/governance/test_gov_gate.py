@@ -187,7 +187,7 @@ def test_report_shape(bundle: PolicyBundle, enforcement: Enforcement, tmp_path: 
     report = result.to_dict()
     assert list(report) == [
         "stack", "environment", "decision", "engine", "policy_bundle_sha256", "policies_evaluated", "require_verified",
-        "counts", "policies", "violations", "unverified", "checks", "waivers_applied", "waivers_expired",
+        "counts", "policies", "violations", "unverified", "checks", "conformance", "waivers_applied", "waivers_expired",
     ]
     assert {k: report[k] for k in ("stack", "environment", "decision", "engine", "policy_bundle_sha256", "policies_evaluated")} == {
         "stack": "prod",

@@ -85,6 +85,8 @@ class GateResult:
     policies: list[tuple[PolicyMeta, str]] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
     require_verified: bool = False
+    # How many of the plan's input values the aws-api-conformance control checked (policy input `conformance.coverage`).
+    conformance: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The gate's part of the canonical JSON report (`mlops.reports` adds metadata and locations)."""
@@ -102,6 +104,7 @@ class GateResult:
             "violations": [v.to_dict() for v in self.violations],
             "unverified": [v.to_dict() for v in self.unverified],
             "checks": self.checks,
+            "conformance": {"coverage": dict(self.conformance)} if self.conformance is not None else None,
             "waivers_applied": [
                 {**_waiver_dict(w), "waived": sorted({f.resource for f in findings if f.waiver == w})} for w in self.waivers_applied
             ],
@@ -227,6 +230,7 @@ def evaluate_gate(
         policies=[(p, levels[p.id]) for p in bundle.policies],
         checks=checks,
         require_verified=require_verified,
+        conformance=(document.get("conformance") or {}).get("coverage"),
     )
 
 

@@ -13,7 +13,9 @@ from importlib import resources as package_files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import resources
 from ..errors import InputError, ProgramError
+from ..resources import GROUP, SpecPath
 from ..specs.loader import LoadedSpec
 from . import metadata
 from .redact import PlanFile
@@ -24,32 +26,13 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 2
 SCHEMA_FILE = "policy-report.schema.json"
 
-SpecPath = tuple[str | int, ...]
-# Placeholder in a spec path for the index of the feature group a resource belongs to.
-GROUP = "<feature group>"
+# Where a resource of a type is declared in a model spec is the type's catalogue entry's spec_path.
 
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 MODEL = "aws:sagemaker/model:Model"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"
 MONITORING = "monitoring"  # any Model Monitor job definition or schedule, see _kind()
-
-# Where a resource of a type is declared in a model spec, by type-token prefix (first match wins).
-TYPE_SPEC_PATHS: tuple[tuple[str, SpecPath], ...] = (
-    (FEATURE_GROUP, ("feature_groups", GROUP)),
-    (PIPELINE, ("training",)),
-    ("aws:cloudwatch/eventRule:", ("training", "triggers")),
-    ("aws:cloudwatch/eventTarget:", ("training", "triggers")),
-    ("aws:sagemaker/modelPackageGroup:", ("registry",)),
-    (MODEL, ("serving",)),
-    (ENDPOINT_CONFIG, ("serving",)),
-    ("aws:sagemaker/endpoint:", ("serving",)),
-    ("aws:appautoscaling/", ("serving", "autoscaling")),
-    ("aws:cloudwatch/metricAlarm:", ("monitoring", "alarms")),
-    ("aws:sagemaker/dataQualityJobDefinition:", ("monitoring", "data_quality")),
-    ("aws:sagemaker/monitoringSchedule:", ("monitoring",)),
-    ("aws-native:sagemaker:", ("monitoring",)),
-)
 
 # Where a policy's finding is fixed in the model spec: a path, or a path per resource kind.
 # Heuristics from what each policy checks; `SourceFile.line_of` falls back to the nearest
@@ -87,8 +70,10 @@ POLICY_SPEC_PATHS: dict[str, SpecPath | dict[str, SpecPath]] = {
     "required-tags": ("metadata",),
     "tag-values-consistent": ("metadata",),
 }
-# Policies whose message starts with the dotted spec path of the value it is about (`a.b.c: …`).
-FIELD_MESSAGE_POLICIES = frozenset({"plaintext-secrets"})
+# Policies whose message starts with the dotted spec path of the value it is about (`a.b.c: …`);
+# aws-api-conformance does when the offending value came from the spec, else it starts with the
+# API operation (`CreateModel …`), and the finding points at the resource type's spec path.
+FIELD_MESSAGE_POLICIES = frozenset({"plaintext-secrets", "aws-api-conformance"})
 # Findings caused by a stack setting rather than a model spec: the stack file key to point at.
 STACK_CAUSES: dict[str, str] = {
     "model-vpc-config": "mlops:network",
@@ -126,8 +111,9 @@ class Locator:
         if loaded is None or policy_id in STACK_CAUSES:
             return self._stack_location(SHARED_CAUSES.get(policy_id))
         source = loaded.file
-        if policy_id in FIELD_MESSAGE_POLICIES:
-            path: SpecPath = tuple(finding["message"].split(":", 1)[0].split("."))
+        head = str(finding.get("message", "")).split(":", 1)[0]
+        if policy_id in FIELD_MESSAGE_POLICIES and " " not in head:
+            path: SpecPath = tuple(int(p) if p.isdigit() else p for p in head.split("."))
         else:
             path = self._spec_path(policy_id, resource.get("type"), resource.get("name") or urn.rsplit("::", 1)[-1], loaded)
         overrides = ("environments", self.environment)
@@ -139,7 +125,8 @@ class Locator:
         if isinstance(chosen, dict):
             chosen = chosen.get(_kind(type_token) or "")
         if chosen is None:
-            chosen = next((path for prefix, path in TYPE_SPEC_PATHS if type_token and type_token.startswith(prefix)), None)
+            entry = resources.lookup(type_token) if type_token else None
+            chosen = entry.spec_path if entry else None
         if chosen is None:
             return ("metadata", "name")
         if GROUP in chosen:

@@ -77,11 +77,13 @@ def _header(report: Mapping[str, Any]) -> str:
     ]
     items = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
     decision = report["decision"]
+    coverage = view.conformance_coverage(report)
     return (
         f"<header><h1>Policy report: stack {_e(report['stack'])}</h1>"
         f'<p>Decision: <span id="decision" class="decision {_css_class(decision)}">{_e(view.decision_words(report))}</span></p>'
         f'<p id="summary">{_e(view.summary_counts(report))}.</p>'
-        f'<dl class="facts">{items}</dl></header>'
+        + (f'<p id="conformance">{_e(coverage)}.</p>' if coverage else "")
+        + f'<dl class="facts">{items}</dl></header>'
     )
 
 

@@ -101,6 +101,9 @@ def _render(report: Mapping[str, Any], cap: int) -> str:
         f"{cell(meta['generated_at'])} · {report['policies_evaluated']} policies, {cell(report['engine'])} engine · "
         f"bundle {code(report['policy_bundle_sha256'][:12])}</sub>",
     ]
+    coverage = view.conformance_coverage(report)
+    if coverage:
+        lines += ["", f"<sub>{cell(coverage)}.</sub>"]
     failed = view.findings_with(report, "fail")
     if failed:
         lines += _section(

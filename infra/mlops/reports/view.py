@@ -129,6 +129,20 @@ def waiver_scope(waiver: Mapping[str, Any]) -> str:
     return f"{target} in {', '.join(environments) if environments else 'all environments'}"
 
 
+def conformance_coverage(report: Mapping[str, Any]) -> str | None:
+    """How much of the plan the aws-api-conformance control checked, in words; None in older reports."""
+    coverage = (report.get("conformance") or {}).get("coverage")
+    if not coverage:
+        return None
+    covered = coverage["checked"] + coverage["deferred"]
+    share = f"{100 * covered / coverage['emitted']:.1f}%" if coverage["emitted"] else "n/a"
+    return (
+        f"AWS API conformance: {covered:,} of {coverage['emitted']:,} input values checked against AWS's API model ({share}; "
+        f"{coverage['deferred']:,} known only after deployment checked by type, {coverage['provider_only']:,} provider-only, "
+        f"{coverage['untranslated']:,} untranslated) and {coverage['pipeline_step_values']:,} pipeline step values"
+    )
+
+
 def summary_counts(report: Mapping[str, Any]) -> str:
     c = report["counts"]
     return (
