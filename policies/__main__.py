@@ -1,7 +1,8 @@
-"""CrossGuard entry point: one Pulumi policy per Rego policy, evaluated by the same gate as `mlops plan`.
+"""CrossGuard entry point: one Pulumi policy per Rego policy (and a per-resource one for each
+resource-local policy), evaluated by the same gate as `mlops plan`.
 
-Set MLOPS_STACK to the stack being deployed (for example `MLOPS_STACK=prod pulumi up --stack prod
---policy-pack policies`); MLOPS_OPA_URL selects an OPA server instead of the embedded engine.
+The stack is the one Pulumi deploys (`pulumi up --stack prod --policy-pack policies`); MLOPS_STACK,
+if set, must name the same stack. MLOPS_OPA_URL selects an OPA server instead of the embedded engine.
 """
 
 from pathlib import Path

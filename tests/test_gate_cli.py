@@ -195,8 +195,14 @@ def test_crossguard_pack_enforces_the_same_decisions_as_the_offline_gate(unready
 
     entry = (REPO / "policies" / "__main__.py").read_text()
     assert "build_policies(Path(__file__).resolve().parent.parent)" in entry
-    policies = build_policies(unready_project, environ={"MLOPS_STACK": "prod"})
-    assert len(policies) == 45
+    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+    built = build_policies(unready_project, environ={"PULUMI_STACK": "prod", "PULUMI_DRY_RUN": "false"})
+    policies = [p for p in built if isinstance(p, StackValidationPolicy)]
+    # One stack policy per Rego policy, the advisory values-known-after-apply, and a resource
+    # policy (Analyze, before the step) per resource-local Rego policy.
+    assert len(policies) == 46
+    assert {p.name for p in built if isinstance(p, ResourceValidationPolicy)} >= {"endpoint-kms-encryption.resource", "aws-api-conformance.resource"}
     levels = {p.name: p.enforcement_level for p in policies}
     assert levels["endpoint-min-instances"] == EnforcementLevel.MANDATORY
 

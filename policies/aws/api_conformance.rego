@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3, NIST800-53:SI-10]
 #   resource_types: [aws-native:sagemaker:ModelQualityJobDefinition, aws:appautoscaling/policy:Policy, aws:appautoscaling/target:Target, aws:cloudwatch/eventRule:EventRule, aws:cloudwatch/eventTarget:EventTarget, aws:cloudwatch/metricAlarm:MetricAlarm, aws:iam/role:Role, aws:iam/rolePolicy:RolePolicy, aws:kms/alias:Alias, aws:kms/key:Key, aws:s3/bucket:Bucket, aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration, aws:s3/bucketLogging:BucketLogging, aws:s3/bucketPolicy:BucketPolicy, aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock, aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration, aws:s3/bucketVersioning:BucketVersioning, aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition, aws:sagemaker/endpoint:Endpoint, aws:sagemaker/endpointConfiguration:EndpointConfiguration, aws:sagemaker/featureGroup:FeatureGroup, aws:sagemaker/model:Model, aws:sagemaker/modelPackageGroup:ModelPackageGroup, aws:sagemaker/monitoringSchedule:MonitoringSchedule, aws:sagemaker/pipeline:Pipeline, aws:sns/topic:Topic, aws:sns/topicSubscription:TopicSubscription]
 #   waivable: false
+#   resource_local: true
 package mlops.aws.api_conformance
 
 import rego.v1

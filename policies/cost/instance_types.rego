@@ -7,6 +7,7 @@
 #   controls: [SOC2:A1.1, ISO27001:A.8.6, ISO27001:A.8.9, NIST800-53:CM-6]
 #   resource_types: [aws:sagemaker/endpointConfiguration:EndpointConfiguration, aws:sagemaker/pipeline:Pipeline]
 #   waivable: true
+#   resource_local: true
 package mlops.cost.instance_types
 
 import rego.v1

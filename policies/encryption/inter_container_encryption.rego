@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.7, ISO27001:A.8.24, NIST800-53:SC-8, HIPAA:164.312(e)(1)]
 #   resource_types: [aws:sagemaker/pipeline:Pipeline, aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition, aws-native:sagemaker:DataQualityJobDefinition, aws-native:sagemaker:ModelQualityJobDefinition, aws-native:sagemaker:ModelBiasJobDefinition, aws-native:sagemaker:ModelExplainabilityJobDefinition]
 #   waivable: true
+#   resource_local: true
 package mlops.encryption.inter_container_encryption
 
 import rego.v1

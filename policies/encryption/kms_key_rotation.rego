@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.1, ISO27001:A.8.24, NIST800-53:SC-12, HIPAA:164.312(a)(2)(iv)]
 #   resource_types: [aws:kms/key:Key]
 #   waivable: true
+#   resource_local: true
 package mlops.encryption.kms_key_rotation
 
 import rego.v1

@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.1, ISO27001:A.8.24, NIST800-53:SC-28, HIPAA:164.312(a)(2)(iv)]
 #   resource_types: [aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition, aws-native:sagemaker:DataQualityJobDefinition, aws-native:sagemaker:ModelQualityJobDefinition, aws-native:sagemaker:ModelBiasJobDefinition, aws-native:sagemaker:ModelExplainabilityJobDefinition]
 #   waivable: true
+#   resource_local: true
 package mlops.encryption.monitoring_kms
 
 import rego.v1

@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC8.1, ISO27001:A.8.29, NIST800-53:CM-3(2), NIST800-53:SA-11]
 #   resource_types: [aws:sagemaker/pipeline:Pipeline]
 #   waivable: true
+#   resource_local: true
 package mlops.governance.evaluation_gate
 
 import rego.v1

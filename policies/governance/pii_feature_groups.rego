@@ -7,6 +7,7 @@
 #   controls: [SOC2:C1.1, SOC2:CC6.1, ISO27001:A.5.34, ISO27001:A.8.24, NIST800-53:SC-28(1), HIPAA:164.312(a)(2)(iv)]
 #   resource_types: [aws:sagemaker/featureGroup:FeatureGroup]
 #   waivable: false
+#   resource_local: true
 package mlops.governance.pii_feature_groups
 
 import rego.v1

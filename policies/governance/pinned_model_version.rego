@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC8.1, ISO27001:A.8.9, ISO27001:A.8.32, NIST800-53:CM-2, NIST800-53:CM-3]
 #   resource_types: [aws:sagemaker/model:Model]
 #   waivable: true
+#   resource_local: true
 package mlops.governance.pinned_model_version
 
 import rego.v1

@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.1, ISO27001:A.5.17, ISO27001:A.8.12, NIST800-53:IA-5(7), HIPAA:164.312(a)(1)]
 #   resource_types: [mlops:model:ModelStack]
 #   waivable: false
+#   resource_local: true
 package mlops.governance.plaintext_secrets
 
 import rego.v1

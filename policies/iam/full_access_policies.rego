@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.3, ISO27001:A.8.2, NIST800-53:AC-6, HIPAA:164.308(a)(4)(i)]
 #   resource_types: [aws:iam/role:Role, aws:iam/rolePolicyAttachment:RolePolicyAttachment, aws:iam/policyAttachment:PolicyAttachment, aws:iam/userPolicyAttachment:UserPolicyAttachment, aws:iam/groupPolicyAttachment:GroupPolicyAttachment]
 #   waivable: true
+#   resource_local: true
 package mlops.iam.full_access_policies
 
 import rego.v1

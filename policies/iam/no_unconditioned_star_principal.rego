@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.1, SOC2:CC6.3, ISO27001:A.5.15, ISO27001:A.8.3, NIST800-53:AC-3, NIST800-53:AC-6, HIPAA:164.312(a)(1)]
 #   resource_types: [aws:kms/key:Key, aws:kms/keyPolicy:KeyPolicy, aws:iam/role:Role, aws:s3/bucketPolicy:BucketPolicy]
 #   waivable: false
+#   resource_local: true
 package mlops.iam.no_unconditioned_star_principal
 
 import rego.v1

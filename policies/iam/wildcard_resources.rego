@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.3, ISO27001:A.5.15, NIST800-53:AC-6, HIPAA:164.308(a)(4)(i)]
 #   resource_types: [aws:iam/rolePolicy:RolePolicy, aws:iam/policy:Policy, aws:iam/userPolicy:UserPolicy, aws:iam/groupPolicy:GroupPolicy, aws:iam/role:Role]
 #   waivable: true
+#   resource_local: true
 package mlops.iam.wildcard_resources
 
 import rego.v1

@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.6, ISO27001:A.8.20, ISO27001:A.8.22, NIST800-53:SC-7, HIPAA:164.312(e)(1)]
 #   resource_types: [aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition, aws-native:sagemaker:DataQualityJobDefinition, aws-native:sagemaker:ModelQualityJobDefinition, aws-native:sagemaker:ModelBiasJobDefinition, aws-native:sagemaker:ModelExplainabilityJobDefinition]
 #   waivable: true
+#   resource_local: true
 package mlops.network.monitoring_vpc
 
 import rego.v1

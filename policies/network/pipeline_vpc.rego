@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC6.6, ISO27001:A.8.20, ISO27001:A.8.22, NIST800-53:SC-7, HIPAA:164.312(e)(1)]
 #   resource_types: [aws:sagemaker/pipeline:Pipeline]
 #   waivable: true
+#   resource_local: true
 package mlops.network.pipeline_vpc
 
 import rego.v1

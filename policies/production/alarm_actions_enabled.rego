@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC7.2, SOC2:CC7.3, ISO27001:A.8.16, NIST800-53:SI-4(5), NIST800-53:IR-6, HIPAA:164.308(a)(6)(ii)]
 #   resource_types: [aws:cloudwatch/metricAlarm:MetricAlarm]
 #   waivable: true
+#   resource_local: true
 package mlops.production.alarm_actions_enabled
 
 import rego.v1

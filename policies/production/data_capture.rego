@@ -7,6 +7,7 @@
 #   controls: [SOC2:CC7.2, ISO27001:A.8.15, ISO27001:A.8.16, NIST800-53:AU-12, NIST800-53:SI-4, HIPAA:164.312(b)]
 #   resource_types: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
 #   waivable: true
+#   resource_local: true
 package mlops.production.data_capture
 
 import rego.v1

@@ -85,6 +85,12 @@ def test_one_policy_per_rego_policy_with_environment_levels(project: Path) -> No
         "endpoint-min-instances": ("Endpoints run enough instances", EnforcementLevel.MANDATORY, Severity.MEDIUM),
         "iam-no-wildcard-actions": ("Role policies never allow every action", EnforcementLevel.MANDATORY, Severity.CRITICAL),
         "resource-owner-tag": ("Resources name an owner", EnforcementLevel.ADVISORY, Severity.LOW),
+        # What a preview leaves to the update for want of known values: listed, never blocking.
+        "values-known-after-apply": (
+            "Checks a preview leaves to the update because they depend on values known only after apply",
+            EnforcementLevel.ADVISORY,
+            Severity.LOW,
+        ),
     }
     assert {p.enforcement_level for p in policies(project, "dev").values()} == {EnforcementLevel.ADVISORY}
 
@@ -187,9 +193,20 @@ def test_untagged_resource_takes_its_model_stack_model_like_the_offline_plan() -
     ]
 
 
-def test_stack_name_from_environment() -> None:
-    assert stack_name({"MLOPS_STACK": "prod", "PULUMI_STACK": "dev"}) == "prod"
+def test_stack_name_comes_from_the_engine_and_a_disagreeing_mlops_stack_is_refused() -> None:
     assert stack_name({"PULUMI_STACK": "dev"}) == "dev"
+    assert stack_name({"PULUMI_STACK": "prod", "MLOPS_STACK": "prod"}) == "prod"
+    assert stack_name({"PULUMI_STACK": "acme/mlops-platform/prod", "MLOPS_STACK": "prod"}) == "prod"
+    # Outside the engine (no PULUMI_STACK), MLOPS_STACK names the stack.
+    assert stack_name({"MLOPS_STACK": "prod"}) == "prod"
+    with pytest.raises(InputError) as error:
+        stack_name({"MLOPS_STACK": "dev", "PULUMI_STACK": "prod"})
+    assert str(error.value) == (
+        "MLOPS_STACK=dev but Pulumi is deploying stack prod: the pack checks the stack Pulumi deploys; "
+        "unset MLOPS_STACK or set it to prod"
+    )
     with pytest.raises(InputError) as error:
         stack_name({})
-    assert str(error.value) == "no stack to check: set MLOPS_STACK to the stack name (for example prod) before running the policy pack"
+    assert str(error.value) == (
+        "no stack to check: run the pack through `pulumi up --policy-pack policies` (or set MLOPS_STACK outside Pulumi)"
+    )

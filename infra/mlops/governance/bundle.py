@@ -74,6 +74,7 @@ class PolicyCustom(Strict):
     waivable: StrictBool = True
     resource_types: list[Annotated[str, _matching(TYPE_TOKEN, "a Pulumi type token such as aws:s3/bucket:Bucket")]] = []
     needs: list[InputSection] = []
+    resource_local: StrictBool = False
 
 
 class PolicyAnnotations(BaseModel):
@@ -115,6 +116,10 @@ class PolicyMeta:
     # Top-level input sections the policy needs (e.g. `changes`, present only under `mlops diff`);
     # where one is null the policy does not apply and records no per-resource evidence.
     needs: tuple[str, ...] = ()
+    # The policy needs only the resource it checks (its inputs, the specs, the registry facts): it
+    # also runs per resource in the CrossGuard pack, before the resource's step
+    # (tests/test_resource_local.py proves the claim on the examples).
+    resource_local: bool = False
 
 
 @dataclass(frozen=True)
@@ -465,6 +470,7 @@ def _policy_meta(root: Path, path: Path, text: str) -> tuple[PolicyMeta, SourceF
         resource_types=tuple(custom.resource_types),
         has_unverified=bool(UNVERIFIED_RULE.search(text)),
         needs=tuple(custom.needs),
+        resource_local=custom.resource_local,
     )
     return policy, source
 
