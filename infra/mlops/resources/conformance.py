@@ -133,7 +133,9 @@ def check(resources: Iterable[Mapping[str, Any]], specs: Mapping[str, Any] | Non
         if resource["type"].startswith("mlops:") or resource["type"].startswith("pulumi:"):
             continue  # components: no API of their own
         inputs = resource.get("inputs") or {}
-        input_leaves = [path for path, _ in api.leaves(inputs)]
+        leaf_values = list(api.leaves(inputs))
+        input_leaves = [path for path, _ in leaf_values]
+        has_unknowns = any(_unknown(value) for _, value in leaf_values)
         totals["emitted"] += len(input_leaves)
         entry = lookup(resource["type"])
         if entry is None:
@@ -151,7 +153,7 @@ def check(resources: Iterable[Mapping[str, Any]], specs: Mapping[str, Any] | Non
         for item in planned:
             request = item.request
             unknown: set[api.Path] = set()
-            params = _without_unknowns(request.params, (), unknown)
+            params = _without_unknowns(request.params, (), unknown) if has_unknowns or item.context else request.params
             clean = api.Request(request.service, request.operation, params, request.origins, request.filled_by_service)
             problems, tally = api.validate(clean, deferred=deferred)
             # A member whose value is unknown is there; it is only not known yet.
@@ -174,9 +176,9 @@ def check(resources: Iterable[Mapping[str, Any]], specs: Mapping[str, Any] | Non
                 })
         not_sent = [*untranslated, *provider_only]
         covered = [p for p in input_leaves if not any(matches(p, q) for q in not_sent)]
+        values = dict(leaf_values)
         for path in covered:
-            value = _get(inputs, path)
-            if deferred(value):
+            if deferred(values[path]):
                 totals["deferred"] += 1
             else:
                 totals["checked"] += 1
@@ -191,9 +193,3 @@ def check(resources: Iterable[Mapping[str, Any]], specs: Mapping[str, Any] | Non
                 "reason": f"the catalogue entry for {resource['type']} has no API member for these inputs",
             })
     return {"control": CONTROL_ID, "coverage": totals, "violations": violations, "unverified": unverified}
-
-
-def _get(value: Any, path: InputPath) -> Any:
-    for part in path:
-        value = value[part]
-    return value
