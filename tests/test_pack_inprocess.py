@@ -136,3 +136,25 @@ def test_mlops_up_never_skips_the_preview() -> None:
         command = pulumi_command("/usr/bin/pulumi", "prod", yes=yes)
         assert command[:6] == ["/usr/bin/pulumi", "up", "--stack", "prod", "--policy-pack", "policies"]
         assert not [a for a in command if a.startswith("--skip-preview") or a.startswith("--policy-pack-config")]
+
+
+def test_the_gate_never_decides_a_check_that_depends_on_an_unknown_value(unready) -> None:
+    from datetime import date
+
+    from mlops.governance.gate import evaluate_gate
+    from mlops.policy_gate import load_governance
+
+    project, resources = unready
+    inputs = load_inputs(project, "prod")
+    governance = load_governance(project, inputs.stack, models=[s.spec.name for s in inputs.specs])
+    bucket = next(r for r in resources if r["type"] == "aws:s3/bucketPolicy:BucketPolicy")
+    changed = [{**r, "inputs": {**r["inputs"], "policy": UNKNOWN}} if r is bucket else r for r in resources]
+    document = __import__("mlops.policy_input", fromlist=["policy_document"]).policy_document(inputs.stack, inputs.specs, changed)
+    result = evaluate_gate(document, governance.bundle, governance.engine, governance.enforcement, governance.waivers, date(2026, 6, 1))
+    target = bucket["dependencies"][0]
+    tls = [f for f in [*result.violations, *result.unverified] if f.policy.id == "s3-tls-only" and f.resource == target]
+    assert [(f.unverified, f.message) for f in tls] == [
+        (True, f"not decided: the check depends on values not known ({bucket['name']}.policy)")
+    ]
+    check = next(c for c in result.checks if c["policy_id"] == "s3-tls-only" and c["resource"] == target)
+    assert check["outcome"] == "unverified"

@@ -210,7 +210,7 @@ def test_a_data_file_needs_its_schema(shipped_data: Path) -> None:
 def test_a_misspelt_custom_metadata_key_is_an_error(library: Path) -> None:
     path = write(library / "bad" / "typo.rego", policy_source("mlops.bad.typo", KMS_RULE, policy_id="bad-typo", custom={"waiveable": "false"}))
     assert problems_of(lambda: load_bundle(library)) == [
-        f"{path}:8: METADATA.custom.waiveable: unknown field 'waiveable'; expected one of: controls, id, needs, resource_types, severity, waivable"
+        f"{path}:8: METADATA.custom.waiveable: unknown field 'waiveable'; expected one of: controls, id, needs, resource_local, resource_types, severity, waivable"
     ]
 
 

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,14 +51,14 @@ from ..plan import load_inputs
 from ..policy_gate import load_governance
 from ..policy_input import attribute_models, policy_document, resource_entry
 from ..reports.redact import Redactor, secrets_for
-from ..resources.conformance import UNKNOWN_SENTINELS
 from ..specs.plaintext_secrets import suspected_secrets
 from ..specs.loader import LoadedSpec
 from ..specs.stack import StackConfig
-from .bundle import PolicyBundle, PolicyMeta
+from .bundle import PolicyBundle
 from .enforcement import Enforcement
 from .engines import Engine
 from .gate import GateResult, evaluate_gate
+from .unknowns import Unknowns, unknown_dependence, unknown_paths
 from .waivers import Waiver
 
 ENFORCEMENT_LEVELS = {
@@ -129,51 +128,6 @@ def _known(container: Any, key: Any) -> Any:
 
 # The advisory policy that lists, in a preview, the checks left to the update for want of known values.
 PENDING_POLICY = "values-known-after-apply"
-
-
-def unknown_paths(inputs: Any, path: str = "") -> list[str]:
-    """Dotted paths of every value Pulumi does not know yet (its unknown sentinels), in order."""
-    if isinstance(inputs, Mapping):
-        return [p for k, v in inputs.items() for p in unknown_paths(v, f"{path}.{k}" if path else str(k))]
-    if isinstance(inputs, list):
-        return [p for i, v in enumerate(inputs) for p in unknown_paths(v, f"{path}[{i}]")]
-    return [path or "(the whole value)"] if isinstance(inputs, str) and inputs in UNKNOWN_SENTINELS else []
-
-
-@dataclass(frozen=True)
-class Unknowns:
-    """Which checks of a stack snapshot depend on values Pulumi does not know yet.
-
-    A resource-local policy (METADATA `resource_local`) depends only on the resource's own inputs;
-    any other policy may also read the resources linked to it by a dependency either way (a
-    bucket's policy, an endpoint's alarms), so their unknown inputs count too.
-    """
-
-    own: Mapping[str, list[str]]
-    linked: Mapping[str, list[str]]
-
-    @classmethod
-    def of(cls, resources: list[dict[str, Any]]) -> Unknowns:
-        own = {r["urn"]: [f"{r['name']}.{p}" for p in unknown_paths(r["inputs"])] for r in resources}
-        links: dict[str, set[str]] = {r["urn"]: set(r["dependencies"]) for r in resources}
-        for r in resources:
-            for dependency in r["dependencies"]:
-                links.setdefault(dependency, set()).add(r["urn"])
-        linked = {urn: [p for other in sorted(links.get(urn, ())) for p in own.get(other, [])] for urn in own}
-        return cls(own={u: p for u, p in own.items() if p}, linked={u: p for u, p in linked.items() if p})
-
-    def paths(self, urn: str, policy: PolicyMeta | None) -> list[str]:
-        """The unknown values a check of `policy` on `urn` may depend on; empty when it can decide."""
-        own = list(self.own.get(urn, []))
-        if policy is not None and policy.resource_local:
-            return own
-        return [*own, *self.linked.get(urn, [])]
-
-
-def unknown_dependence(resources: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """URN → every unknown input a check on it may depend on (its own and its linked resources')."""
-    unknowns = Unknowns.of(resources)
-    return {urn: paths for urn in {*unknowns.own, *unknowns.linked} if (paths := unknowns.paths(urn, None))}
 
 
 class StackGate:

@@ -11,6 +11,7 @@ from ..errors import PolicyEngineError
 from .bundle import SEVERITIES, PolicyBundle, PolicyMeta
 from .enforcement import Enforcement
 from .engines import Engine
+from .unknowns import Unknowns
 from .waivers import Waiver
 
 Decision = Literal["pass", "fail", "pass-unverified"]
@@ -195,11 +196,13 @@ def evaluate_gate(
                         require_verified=require_verified,
                     )
                 )
+    applicable = [p for p in active if all(document.get(section) is not None for section in p.needs)]
+    violations, unverified = _settle_unknowns(applicable, resources, violations, unverified, waivers, levels, models, environment, today,
+                                              require_verified)
     order = lambda v: (-SEVERITIES.index(v.policy.severity), v.policy.id, v.resource, v.message)  # noqa: E731
     violations.sort(key=order)
     unverified.sort(key=order)
     findings = [*violations, *unverified]
-    applicable = [p for p in active if all(document.get(section) is not None for section in p.needs)]
     checks = _checks(applicable, resources, findings)
     if any(f.blocking for f in findings):
         decision: Decision = "fail"
@@ -232,6 +235,58 @@ def evaluate_gate(
         require_verified=require_verified,
         conformance=(document.get("conformance") or {}).get("coverage"),
     )
+
+
+def _settle_unknowns(
+    policies: list[PolicyMeta],
+    resources: list[dict[str, Any]],
+    violations: list[GateViolation],
+    unverified: list[GateViolation],
+    waivers: list[Waiver],
+    levels: dict[str, str],
+    models: dict[str, str | None],
+    environment: str,
+    today: date,
+    require_verified: bool,
+) -> tuple[list[GateViolation], list[GateViolation]]:
+    """No definite answer where a check may depend on a value nobody knows (a preview's unknown
+    outputs, a deployed field that could not be read): its violations and its pass become one
+    unverified finding naming the unknown values."""
+    unknowns = Unknowns.of(resources)
+    if not unknowns:
+        return violations, unverified
+    settled: list[GateViolation] = []
+    decided: set[tuple[str, str]] = set()
+    for finding in [*violations, *unverified]:
+        if unknowns.paths(finding.resource, finding.policy):
+            decided.add((finding.policy.id, finding.resource))
+        else:
+            settled.append(finding)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for r in resources:
+        by_type.setdefault(r["type"], []).append(r)
+    undecided = {(f.policy.id, f.resource) for f in [*violations, *unverified]} & decided
+    for policy in policies:
+        for urn in sorted({r["urn"] for kind in policy.resource_types for r in by_type.get(kind, [])} | {u for p, u in undecided if p == policy.id}):
+            paths = unknowns.paths(urn, policy)
+            if not paths:
+                continue
+            model = models.get(urn)
+            matching = [w for w in waivers if policy.waivable and w.covers(policy.id, environment, urn, model)]
+            settled.append(
+                GateViolation(
+                    policy=policy,
+                    enforcement=levels[policy.id],
+                    resource=urn,
+                    model=model,
+                    message=f"not decided: the check depends on values not known ({', '.join(paths)})",
+                    waiver=next((w for w in matching if not w.expired(today)), None),
+                    expired_waivers=tuple(w for w in matching if w.expired(today)),
+                    unverified=True,
+                    require_verified=require_verified,
+                )
+            )
+    return [f for f in settled if not f.unverified], [f for f in settled if f.unverified]
 
 
 def _checks(policies: list[PolicyMeta], resources: list[dict[str, Any]], findings: list[GateViolation]) -> list[dict[str, Any]]:
