@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from mlops.governance.crossguard import PENDING_POLICY, build_policies, unknown_dependence
+from mlops.governance.crossguard import PENDING_POLICY, build_policies
+from mlops.governance.unknowns import unknown_dependence
 from mlops.plan import capture, load_inputs
 from mlops.resources.conformance import UNKNOWN_SENTINELS
 

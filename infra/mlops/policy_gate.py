@@ -117,6 +117,9 @@ def gate_stack(
     today: date | None = None,
     ledger: Path | None = None,
     governance: Governance | None = None,
+    subdir: str | None = None,
+    kind: str = "gate",
+    section: tuple[str, dict[str, Any]] | None = None,
 ) -> GateOutcome:
     """Gate a plan; write plan.json, policy-report.json and its renderings; append the decision to the audit ledger.
 
@@ -125,6 +128,9 @@ def gate_stack(
     as `<stack>/evidence/<sha256>.json`: the ledger entry points there, so the evidence an
     auditor follows from an old entry is never overwritten by a later gate. The ledger entry
     is appended before the reports are replaced, so no report becomes visible without it.
+
+    `mlops scan` gates the deployed state the same way, into `<stack>/<subdir>/` (its state as
+    `state.json`), with ledger entries of its own `kind` and its own `section` in the report.
     """
     ledger = ledger or default_ledger_path(project_dir)
     check_tail(ledger)  # a tampered ledger stops the command before any report is (over)written
@@ -135,20 +141,22 @@ def gate_stack(
     except MlopsError:
         # The gate could not decide (it fails closed): no earlier report of this stack may go on
         # claiming a decision this run did not reach.
-        withdraw_reports(reports_dir / plan.stack.stack)
+        withdraw_reports(reports_dir / plan.stack.stack / (subdir or ""))
         raise
     plan_file = plan_file or PlanFile.of(plan)
-    out_dir = reports_dir / result.stack
+    out_dir = reports_dir / result.stack / (subdir or "")
     report = build_report(
         result.to_dict(), plan=plan, plan_file=plan_file, project_dir=project_dir, reports_dir=reports_dir, changes=changes
     )
+    if section is not None:
+        report[section[0]] = plan_file.redactor.redact(section[1])
     texts = render_reports(report)
     data = texts["json"].encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     evidence = out_dir / "evidence" / f"{digest}.json"
     write_atomically(evidence, data)
-    entry = append_entry(ledger, gate_entry(report, evidence, digest, current_actor(), base=project_dir))
-    plan_path = plan_file.write(reports_dir)
+    entry = append_entry(ledger, {**gate_entry(report, evidence, digest, current_actor(), base=project_dir), "kind": kind})
+    plan_path = plan_file.write(reports_dir, f"{subdir}/state.json" if subdir else "plan.json")
     rendered = write_reports(texts, out_dir)
     return GateOutcome(
         result=result,

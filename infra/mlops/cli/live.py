@@ -1,4 +1,4 @@
-"""`mlops promote`, `mlops up` and `mlops verify`: commands that talk to AWS (or a local emulator).
+"""`mlops promote`, `mlops up`, `mlops verify` and `mlops scan`: commands that talk to AWS (or a local emulator).
 
 Credentials, endpoint URL and profile come from the standard AWS configuration; the region from
 the stack. Each of these commands needs live facts and fails closed (exit 3) without them.
@@ -138,6 +138,45 @@ def verify(
     _print_drift(report)
     out.print(f"drift report written to {path}")
     if report.drifted or (strict and report.count("not-checkable")):
+        raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+@app.command()
+@reports_user_errors
+def scan(
+    stack: StackOption,
+    project_dir: ProjectDir = Path("."),
+    reports_dir: ReportsDir = None,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Evaluate the policies on what is deployed: every planned resource read back from AWS.
+
+    Exit 1 on a mandatory violation or a missing resource, 3 when AWS cannot be asked. Fields and
+    resources that cannot be read make their checks unverified, which fails here. Writes the five
+    reports to reports/STACK/scan/ and a ledger entry of kind `scan`.
+    """
+    from ..live.scan import scan_stack
+    from ..workflow import Capture
+    from .core import print_gate, print_outcome_files
+
+    how = Capture.for_project(project_dir, jobs=jobs, cache=not no_cache)
+    outcome = scan_stack(project_dir, stack, reports_dir or project_dir / "reports", jobs=how.jobs, cache_dir=how.cache_dir)
+    scanned = outcome.scanned
+    where = scanned.endpoint_url or "AWS"
+    out.print(f"Stack {stack}: {len(scanned.resources)} deployed resources read from {where}, account {scanned.account}")
+    for title, items, line in (
+        ("missing", scanned.missing, lambda m: f"  {m['type'].split(':')[-1]} {m['name']}: {m['reason']}"),
+        ("unmanaged", scanned.unmanaged, lambda u: f"  {u['type'].split(':')[-1]} {u['name']}: {u['reason']}"),
+        ("not readable", scanned.unreadable, lambda u: f"  {u['urn'].rsplit('::', 1)[-1]}: {', '.join(u['fields'])}: {u['reason']}"),
+    ):
+        if items:
+            out.print(f"[bold]{title}[/] ({len(items)})")
+            for item in items:
+                out.print(line(item), markup=False)
+    print_gate(outcome.gate.result)
+    print_outcome_files(outcome.gate)
+    if outcome.gate.result.decision == "fail" or scanned.missing:
         raise typer.Exit(int(ExitCode.GATE_FAILED))
 
 

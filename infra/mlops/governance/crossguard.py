@@ -58,7 +58,7 @@ from .bundle import PolicyBundle
 from .enforcement import Enforcement
 from .engines import Engine
 from .gate import GateResult, evaluate_gate
-from .unknowns import Unknowns, unknown_dependence, unknown_paths
+from .unknowns import Unknowns, unknown_paths
 from .waivers import Waiver
 
 ENFORCEMENT_LEVELS = {

@@ -185,6 +185,8 @@ class Resolver:
         for prefix in prefixes:
             matches = [n for n in names if n.startswith(prefix) and n != f"{prefix}mock"]
             if len(matches) == 1:
+                # The bucket's id (what its settings' `bucket` inputs hold) is its name.
+                self.substitutions[f"{prefix}mock-id"] = matches[0]
                 self.substitutions[f"{prefix}mock"] = matches[0]
             else:
                 self.failures[f"{prefix}mock"] = f"{len(matches)} buckets named {prefix}*" if matches else f"no bucket named {prefix}*"

@@ -189,8 +189,8 @@ class PlanFile:
         document = redactor.redact(plan.to_dict())
         return cls(stack=plan.stack.stack, redactor=redactor, document=document, data=render_json(document).encode("utf-8"))
 
-    def write(self, reports_dir: Path) -> Path:
-        """Write `<reports>/<stack>/plan.json` (atomically: a reader never sees half a plan)."""
-        path = reports_dir / self.stack / "plan.json"
+    def write(self, reports_dir: Path, name: str = "plan.json") -> Path:
+        """Write `<reports>/<stack>/<name>` (atomically: a reader never sees half a plan)."""
+        path = reports_dir / self.stack / name
         write_atomically(path, self.data)
         return path

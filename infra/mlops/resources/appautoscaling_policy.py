@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule
 
 FIELDS: Fields = (
     ("policyType", "PolicyType", "exact"),
@@ -27,4 +27,10 @@ RESOURCE = ResourceType(
     ),
     calls=(Call("application-autoscaling", "PutScalingPolicy", renames={"name": "PolicyName"}, generated=("PolicyName",)),),
     verify={"resource": FIELDS},
+    read=Read(
+        "application-autoscaling",
+        "DescribeScalingPolicies",
+        by={"ServiceNamespace": "serviceNamespace", "ResourceId": "resourceId", "ScalableDimension": "scalableDimension"},
+        found_at=("ScalingPolicies", 0),
+    ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule
 
 FIELDS: Fields = (("minCapacity", "MinCapacity", "number"), ("maxCapacity", "MaxCapacity", "number"))
 
@@ -17,4 +17,10 @@ RESOURCE = ResourceType(
     ),
     calls=(Call("application-autoscaling", "RegisterScalableTarget"),),
     verify={"resource": FIELDS},
+    read=Read(
+        "application-autoscaling",
+        "DescribeScalableTargets",
+        by={"ServiceNamespace": "serviceNamespace", "ResourceIds": "resourceId", "ScalableDimension": "scalableDimension"},
+        found_at=("ScalableTargets", 0),
+    ),
 )

@@ -218,6 +218,42 @@ def build_requests(calls: tuple[Call, ...], inputs: Mapping[str, Any], provider_
 
 
 @dataclass(frozen=True)
+class Via:
+    """A deployed resource Pulumi auto-named is found through the one that names it: the resource
+    of `type` whose input `input` holds this one's planned name, and its answer's `path`."""
+
+    type: str
+    input: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Read:
+    """How `mlops scan` reads the deployed resource back: one Describe/Get call.
+
+    `by` names each request member that finds it, by the planned input path holding its value
+    (stand-ins resolved to live values) or a `Via`. The answer, at `found_at`, holds what the
+    create request held under the same member names, except under the prefixes `answer` renames
+    (dotted request prefix → dotted answer prefix, "" for the answer's root); `fields` maps inputs
+    no create-request member holds straight to answer paths. Values boto3 decodes from JSON
+    (IAM policy documents) are listed in `documents` and turned back into JSON text.
+    """
+
+    service: str
+    operation: str
+    by: Mapping[str, str | Via]
+    found_at: tuple[str | int, ...] = ()
+    answer: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)
+    documents: tuple[str, ...] = ()
+    # For a member Pulumi auto-names (`<logical name>-<7 hex>`): (listing operation, the answer's list,
+    # the name's key in each item or "" for plain names); the one item named so is the resource.
+    listed: tuple[str, str, str] | None = None
+    # More calls with the same finding members, each filling one input: (operation, input path, answer key).
+    extra: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ResourceType:
     """Everything the code knows about one resource type, by its Pulumi type token."""
 
@@ -233,6 +269,8 @@ class ResourceType:
     verify: Mapping[str, Fields] = field(default_factory=dict)
     # Inputs that are the provider's own settings, sent to no API (`forceDestroy`).
     provider_only: tuple[str, ...] = ()
+    # How `mlops scan` reads the deployed resource (None: it cannot, and says so).
+    read: Read | None = None
     # Older type tokens of the same resource (pulumi-aws renamed some), read from older plans.
     aliases: tuple[str, ...] = ()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule
 
 FIELDS: Fields = (
     ("metricName", "MetricName", "exact"),
@@ -33,4 +33,5 @@ RESOURCE = ResourceType(
     # Dimensions: pulumi-aws's map becomes PutMetricAlarm's list of {Name, Value} (api.translate).
     calls=(Call("cloudwatch", "PutMetricAlarm", renames={"name": "AlarmName"}, generated=("AlarmName",)),),
     verify={"resource": FIELDS},
+    read=Read("cloudwatch", "DescribeAlarms", by={"AlarmNames": "name"}, found_at=("MetricAlarms", 0)),
 )

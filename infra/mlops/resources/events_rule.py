@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 RESOURCE = ResourceType(
     token="aws:cloudwatch/eventRule:EventRule",
@@ -13,4 +13,5 @@ RESOURCE = ResourceType(
         force_new=("name", "namePrefix", "eventBusName", "region"),
     ),
     calls=(Call("events", "PutRule", omit=("namePrefix",), generated=("Name",)),),
+    read=Read("events", "DescribeRule", by={"Name": "name"}, listed=("ListRules", "Rules", "Name")),
 )

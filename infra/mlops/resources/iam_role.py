@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 RESOURCE = ResourceType(
     token="aws:iam/role:Role",
@@ -24,4 +24,5 @@ RESOURCE = ResourceType(
             generated=("RoleName",),
         ),
     ),
+    read=Read("iam", "GetRole", by={"RoleName": "name"}, found_at=("Role",), documents=("AssumeRolePolicyDocument",)),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 RESOURCE = ResourceType(
     token="aws:iam/rolePolicy:RolePolicy",
@@ -21,5 +21,12 @@ RESOURCE = ResourceType(
             omit=("namePrefix",),
             generated=("PolicyName",),
         ),
+    ),
+    read=Read(
+        "iam",
+        "GetRolePolicy",
+        by={"RoleName": "role", "PolicyName": "name"},
+        documents=("PolicyDocument",),
+        listed=("ListRolePolicies", "PolicyNames", ""),
     ),
 )

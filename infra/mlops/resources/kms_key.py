@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule, Via
 
 FIELDS: Fields = (("description", "Description", "exact"),)
 
@@ -53,4 +53,11 @@ RESOURCE = ResourceType(
     ),
     provider_only=("enableKeyRotation",),
     verify={"resource": FIELDS},
+    read=Read(
+        "kms",
+        "DescribeKey",
+        by={"KeyId": Via("aws:kms/alias:Alias", input="targetKeyId", path="KeyId")},
+        found_at=("KeyMetadata",),
+        extra=(("GetKeyPolicy", "policy", "Policy"), ("GetKeyRotationStatus", "enableKeyRotation", "KeyRotationEnabled")),
+    ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 # internal/service/s3/bucket_policy.go, bucket_public_access_block.go,
 # bucket_server_side_encryption_configuration.go, bucket_versioning.go, bucket_lifecycle_configuration.go,
@@ -48,5 +48,7 @@ RESOURCE = ResourceType(
              generated=("Bucket",)),
     ),
     provider_only=("forceDestroy",),
+    # S3 names the bucket bucket_prefix plus a unique suffix: found by the prefix (mlops.live.verify.Resolver).
+    read=Read("s3", "HeadBucket", by={"Bucket": "{bucketPrefix}mock"}),
     aliases=("aws:s3/bucketV2:BucketV2",),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Call, ResourceType
+from .base import Call, Read, ResourceType
 from .s3_bucket import BUCKET_SETTING_RULE
 
 RESOURCE = ResourceType(
@@ -10,4 +10,5 @@ RESOURCE = ResourceType(
     spec_path=None,
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketLifecycleConfiguration", parts=((("LifecycleConfiguration",), ("rules",)),)),),
+    read=Read("s3", "GetBucketLifecycleConfiguration", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={"LifecycleConfiguration": ""}),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Call, ResourceType
+from .base import Call, Read, ResourceType
 from .s3_bucket import BUCKET_SETTING_RULE
 
 RESOURCE = ResourceType(
@@ -11,4 +11,5 @@ RESOURCE = ResourceType(
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketVersioning"),),
     aliases=("aws:s3/bucketVersioningV2:BucketVersioningV2",),
+    read=Read("s3", "GetBucketVersioning", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={"VersioningConfiguration": ""}),
 )

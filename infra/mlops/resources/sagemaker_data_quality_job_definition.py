@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 
 def _outputs_as_list(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -34,4 +34,5 @@ RESOURCE = ResourceType(
             reshape=_outputs_as_list,
         ),
     ),
+    read=Read("sagemaker", "DescribeDataQualityJobDefinition", by={"JobDefinitionName": "name"}),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 RESOURCE = ResourceType(
     token="aws:sagemaker/endpoint:Endpoint",
@@ -26,4 +26,5 @@ RESOURCE = ResourceType(
     calls=(Call("sagemaker", "CreateEndpoint", renames={"name": "EndpointName"}, generated=("EndpointName",)),),
     # `mlops verify` checks the endpoint's status and the configuration it serves (see live/verify.py).
     verify={},
+    read=Read("sagemaker", "DescribeEndpoint", by={"EndpointName": "name"}),
 )

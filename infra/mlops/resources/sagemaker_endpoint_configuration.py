@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule, Via
 
 VARIANT_FIELDS: Fields = (
     ("instanceType", "InstanceType", "exact"),
@@ -53,4 +53,9 @@ RESOURCE = ResourceType(
         ),
     ),
     verify={"resource": FIELDS, "variant": VARIANT_FIELDS},
+    read=Read(
+        "sagemaker",
+        "DescribeEndpointConfig",
+        by={"EndpointConfigName": Via("aws:sagemaker/endpoint:Endpoint", input="endpointConfigName", path="EndpointConfigName")},
+    ),
 )

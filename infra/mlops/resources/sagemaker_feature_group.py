@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import GROUP, TF, Call, ResourceType, Rule
+from .base import GROUP, TF, Call, Read, ResourceType, Rule
 
 
 def _data_loss(inputs: Mapping[str, Any]) -> str:
@@ -39,4 +39,5 @@ RESOURCE = ResourceType(
     ),
     # internal/service/sagemaker/feature_group.go resourceFeatureGroupCreate: one CreateFeatureGroup.
     calls=(Call("sagemaker", "CreateFeatureGroup"),),
+    read=Read("sagemaker", "DescribeFeatureGroup", by={"FeatureGroupName": "featureGroupName"}),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule, Via
 
 FIELDS: Fields = (
     ("primaryContainer.modelPackageName", "PrimaryContainer.ModelPackageName", "exact"),
@@ -24,4 +24,13 @@ RESOURCE = ResourceType(
     ),
     calls=(Call("sagemaker", "CreateModel", renames={"name": "ModelName"}, generated=("ModelName",)),),
     verify={"resource": FIELDS},
+    read=Read(
+        "sagemaker",
+        "DescribeModel",
+        by={"ModelName": Via(
+            "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+            input="productionVariants[0].modelName",
+            path="ProductionVariants[0].ModelName",
+        )},
+    ),
 )

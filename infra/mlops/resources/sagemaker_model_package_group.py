@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 
 def _data_loss(inputs: Mapping[str, Any]) -> str:
@@ -27,4 +27,5 @@ RESOURCE = ResourceType(
         data_loss=_data_loss,
     ),
     calls=(Call("sagemaker", "CreateModelPackageGroup"),),
+    read=Read("sagemaker", "DescribeModelPackageGroup", by={"ModelPackageGroupName": "modelPackageGroupName"}),
 )

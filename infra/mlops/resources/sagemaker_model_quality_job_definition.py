@@ -6,7 +6,7 @@ resource's, which in turn are the SageMaker API's members in camelCase.
 
 from __future__ import annotations
 
-from .base import Call, ResourceType, Rule
+from .base import Call, Read, ResourceType, Rule
 
 RESOURCE = ResourceType(
     token="aws-native:sagemaker:ModelQualityJobDefinition",
@@ -23,4 +23,5 @@ RESOURCE = ResourceType(
         name_inputs=("jobDefinitionName",),
     ),
     calls=(Call("sagemaker", "CreateModelQualityJobDefinition", generated=("JobDefinitionName",)),),
+    read=Read("sagemaker", "DescribeModelQualityJobDefinition", by={"JobDefinitionName": "jobDefinitionName"}),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, Fields, ResourceType, Rule
+from .base import TF, Call, Fields, Read, ResourceType, Rule
 
 FIELDS: Fields = (
     ("monitoringScheduleConfig.monitoringType", "MonitoringScheduleConfig.MonitoringType", "exact"),
@@ -29,4 +29,5 @@ RESOURCE = ResourceType(
         ),
     ),
     verify={"resource": FIELDS},
+    read=Read("sagemaker", "DescribeMonitoringSchedule", by={"MonitoringScheduleName": "name"}),
 )

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import api
-from .base import AT_EXECUTION, GENERATED, TF, Call, PlannedRequest, ResourceType, Rule
+from .base import AT_EXECUTION, GENERATED, TF, Call, PlannedRequest, Read, ResourceType, Rule
 
 # Step type → the API operation whose request the step's `Arguments` are (SageMaker Pipelines
 # passes them through, filling in the job name). Condition, Fail, Lambda, Callback, EMR and the
@@ -91,4 +91,5 @@ RESOURCE = ResourceType(
     # resourcePipelineCreate sends a fresh ClientRequestToken.
     calls=(Call("sagemaker", "CreatePipeline", generated=("ClientRequestToken",)),),
     more_requests=step_requests,
+    read=Read("sagemaker", "DescribePipeline", by={"PipelineName": "pipelineName"}),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 # pulumi-aws arguments that CreateTopic takes as Attributes entries (internal/service/sns/topic.go topicAttributeMap).
 ATTRIBUTES = {
@@ -35,4 +35,11 @@ RESOURCE = ResourceType(
         policy_documents=("policy",),
     ),
     calls=(Call("sns", "CreateTopic", omit=("namePrefix",), generated=("Name",), reshape=_attributes),),
+    read=Read(
+        "sns",
+        "GetTopicAttributes",
+        by={"TopicArn": "arn:aws:sns:{region}:{account}:{name}"},
+        found_at=("Attributes",),
+        answer={"Attributes": ""},
+    ),
 )
