@@ -113,13 +113,20 @@ def test_preview_never_judges_a_value_it_does_not_know(unready) -> None:
 def test_messages_never_carry_a_secret_value(unready, monkeypatch: pytest.MonkeyPatch) -> None:
     project, resources = unready
     secret = "hunter2 is the password"
+    stack_file = project / "Pulumi.prod.yaml"
+    original = stack_file.read_text()
+    # A secret the stack file holds encrypted; the engine hands the pack its plaintext in PULUMI_CONFIG
+    # (and does not say which keys are secret).
+    stack_file.write_text(original + "  mlops-platform:dbPassword:\n    secure: v1:AAAABBBBCCCC:ZGVhZGJlZWY=\n")
     environ = {
         "PULUMI_STACK": "prod",
         "PULUMI_DRY_RUN": "false",
-        "PULUMI_CONFIG": json.dumps({"mlops-platform:dbPassword": secret}),
-        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(["mlops-platform:dbPassword"]),
+        "PULUMI_CONFIG": json.dumps({"mlops-platform:dbPassword": secret, "aws:region": "eu-west-1"}),
     }
-    policies = build_policies(project, environ=environ)
+    try:
+        policies = build_policies(project, environ=environ)
+    finally:
+        stack_file.write_text(original)
     config = next(r for r in resources if r["type"] == "aws:sagemaker/endpointConfiguration:EndpointConfiguration")
     leaked = {**config, "inputs": {**config["inputs"], "productionVariants": [
         {**config["inputs"]["productionVariants"][0], "variantName": secret},

@@ -52,7 +52,7 @@ from ..policy_gate import load_governance
 from ..policy_input import attribute_models, policy_document, resource_entry
 from ..reports.redact import Redactor, secrets_for
 from ..specs.plaintext_secrets import suspected_secrets
-from ..specs.loader import LoadedSpec
+from ..specs.loader import LoadedSpec, secure_value
 from ..specs.stack import StackConfig
 from .bundle import PolicyBundle
 from .enforcement import Enforcement
@@ -267,16 +267,18 @@ class StackGate:
         return validate
 
 
-def config_secrets(environ: Mapping[str, str]) -> list[str]:
-    """The decrypted values of the stack's secret config keys the engine hands the pack."""
+def config_secrets(environ: Mapping[str, str], stack_config: Mapping[str, Any] | None) -> list[str]:
+    """The decrypted values of the stack's secret config, which the engine hands the pack in
+    PULUMI_CONFIG as plain strings. The secret keys are those the stack file holds as `secure:`
+    (the engine does not tell a policy pack which they are)."""
     try:
         config = json.loads(environ.get("PULUMI_CONFIG") or "{}")
-        secret_keys = json.loads(environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
     except ValueError:
         return []
-    if not isinstance(config, dict) or not isinstance(secret_keys, list):
+    if not isinstance(config, dict):
         return []
-    return [str(config[k]) for k in secret_keys if isinstance(k, str) and k in config]
+    keys = {k for k, v in (stack_config or {}).items() if secure_value(v) is not None}
+    return [str(config[k]) for k in sorted(keys) if k in config and config[k] not in (None, "")]
 
 
 def build_policies(
@@ -308,7 +310,7 @@ def build_policies(
         registry=registry_facts(inputs.stack, inputs.specs),
         require_verified=True,
         dry_run=environ.get("PULUMI_DRY_RUN") == "true",
-        redactor=secrets_for(inputs.specs, inputs.config, plaintexts=[*suspected, *config_secrets(environ)]),
+        redactor=secrets_for(inputs.specs, inputs.config, plaintexts=[*suspected, *config_secrets(environ, inputs.config)]),
     )
     environment = inputs.stack.environment
     policies: list[StackValidationPolicy | ResourceValidationPolicy] = [
