@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import socket
 import time
 from pathlib import Path
@@ -65,6 +67,31 @@ def test_embedded_engine_stops_a_runaway_policy(library: Path) -> None:
     assert str(error.value) == (
         "embedded Rego engine reached no decision within 0.5s; a policy may loop over the input: fix it, or raise the timeout"
     )
+
+
+def test_persistent_embedded_engine_decides_the_same_and_fails_closed_like_a_fresh_child(library: Path) -> None:
+    bundle = load_bundle(library)
+    persistent = EmbeddedEngine(persistent=True)
+    for environment in ("dev", "prod", "dev"):
+        assert persistent.evaluate(bundle, stack_document(environment)) == EmbeddedEngine().evaluate(bundle, stack_document(environment))
+    # A runaway document: the worker is killed at the deadline, the gate fails closed, and the next
+    # evaluation gets a fresh worker.
+    rule = (
+        "deny contains v if {\n\tn := count(input.resources) * 100000\n\tsome i in numbers.range(1, n)\n"
+        '\tsome j in numbers.range(1, n)\n\ti * j < 0\n\tv := {"resource": "x", "message": "never"}\n}'
+    )
+    write(library / "slow" / "loop.rego", policy_source("mlops.slow.loop", rule, policy_id="slow-loop"))
+    slow = load_bundle(library)
+    engine = EmbeddedEngine(timeout=0.5, persistent=True)
+    started = time.monotonic()
+    with pytest.raises(PolicyEngineError, match=r"^embedded Rego engine reached no decision within 0.5s"):
+        engine.evaluate(slow, stack_document())
+    assert time.monotonic() - started < 5
+    assert engine.evaluate(slow, {**stack_document(), "resources": []}).deny is not None
+    # A bundle that does not load fails closed in the persistent worker too.
+    broken = replace(bundle, modules=[*bundle.modules, ("broken.rego", "package broken\n\ndeny contains {\n")], sha256="broken")
+    with pytest.raises(PolicyEngineError, match="did not load into the embedded engine"):
+        EmbeddedEngine(persistent=True).evaluate(broken, stack_document())
 
 
 def test_opa_engine_matches_embedded_engine(library: Path, fake_opa: FakeOpa) -> None:

@@ -56,7 +56,7 @@ from ..specs.loader import LoadedSpec, secure_value
 from ..specs.stack import StackConfig
 from .bundle import PolicyBundle
 from .enforcement import Enforcement
-from .engines import Engine
+from .engines import EmbeddedEngine, Engine
 from .gate import GateResult, evaluate_gate
 from .unknowns import Unknowns, unknown_paths
 from .waivers import Waiver
@@ -299,13 +299,17 @@ def build_policies(
     enforcement = governance.enforcement
     bundle = governance.bundle
     suspected = [s.value for item in inputs.specs for s in suspected_secrets(item.spec)]
+    engine = governance.engine
+    if isinstance(engine, EmbeddedEngine):
+        # Analyze evaluates once per resource: one long-lived worker instead of a child per call.
+        engine = EmbeddedEngine(engine.timeout, persistent=True)
     gate = StackGate(
         stack=inputs.stack,
         specs=inputs.specs,
         bundle=bundle,
         enforcement=enforcement,
         waivers=governance.waivers,
-        engine=governance.engine,
+        engine=engine,
         today=today,
         registry=registry_facts(inputs.stack, inputs.specs),
         require_verified=True,

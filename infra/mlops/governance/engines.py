@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from opa_client.errors import DeletePolicyError, RegoParseError
 
 from ..errors import InputError, PolicyEngineError
 from .bundle import ROOT_PACKAGE, PolicyBundle, PolicyMeta, evaluate_in_child, policy_rules
-from .regorus_worker import DEFAULT_TIMEOUT_SECONDS
+from .regorus_worker import DEFAULT_TIMEOUT_SECONDS, Worker
 
 # Prefix of the policy ids this tool writes to an OPA server; stale ones under it are removed.
 OPA_POLICY_PREFIX = "mlops-platform/"
@@ -58,24 +59,48 @@ def checked_violations(policy: PolicyMeta, found: Any, rule: str = "deny") -> li
     return [{"resource": resource, "message": message} for resource, message in sorted(violations)]
 
 
+_TIMED_OUT = "embedded Rego engine reached no decision within {timeout:g}s; a policy may loop over the input: fix it, or raise the timeout"
+_CRASHED = "embedded Rego engine failed: {error}"
+_NOT_LOADED = "{error}; the policy bundle did not load into the embedded engine"
+
+
 class EmbeddedEngine:
-    """regorus, run in a child process that is killed when `timeout` seconds pass."""
+    """regorus, run in a child process that is killed when `timeout` seconds pass.
+
+    `persistent`: one long-lived child per bundle, which loads the modules once and evaluates each
+    document on a clone (the CrossGuard pack evaluates once per resource); same deadline, killed
+    and restarted when it passes. Otherwise a fresh child per evaluation.
+    """
 
     name = "embedded"
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT_SECONDS, *, persistent: bool = False) -> None:
         self.timeout = timeout
+        self.persistent = persistent
+        self._workers: dict[str, Worker] = {}
+        self._lock = threading.Lock()
+
+    def _outcome(self, bundle: PolicyBundle, document: dict[str, Any], rules: list[str]) -> dict[str, Any]:
+        if not self.persistent:
+            return evaluate_in_child(
+                {"modules": bundle.modules, "data": bundle.data, "document": document, "rules": rules},
+                self.timeout, timed_out=_TIMED_OUT, crashed=_CRASHED, not_loaded=_NOT_LOADED,
+            )
+        with self._lock:
+            worker = self._workers.setdefault(bundle.sha256, Worker(bundle.modules, bundle.data))
+            try:
+                outcome = worker.evaluate(document, rules, self.timeout)
+            except subprocess.TimeoutExpired as e:
+                raise PolicyEngineError(_TIMED_OUT.format(timeout=self.timeout)) from e
+            except RuntimeError as e:
+                raise PolicyEngineError(_CRASHED.format(error=e)) from e
+        if "error" in outcome:
+            raise PolicyEngineError(_NOT_LOADED.format(error=outcome["error"]))
+        return outcome
 
     def evaluate(self, bundle: PolicyBundle, document: dict[str, Any]) -> Findings:
         rules = policy_rules(bundle.policies)
-        outcome = evaluate_in_child(
-            {"modules": bundle.modules, "data": bundle.data, "document": document, "rules": list(rules)},
-            self.timeout,
-            timed_out="embedded Rego engine reached no decision within {timeout:g}s; a policy may loop over "
-            "the input: fix it, or raise the timeout",
-            crashed="embedded Rego engine failed: {error}",
-            not_loaded="{error}; the policy bundle did not load into the embedded engine",
-        )
+        outcome = self._outcome(bundle, document, list(rules))
         findings = Findings(deny={}, unverified={})
         for rule, (policy, kind) in rules.items():
             result = outcome["results"][rule]

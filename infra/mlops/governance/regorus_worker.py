@@ -32,19 +32,32 @@ def regorus_message(error: Exception) -> str:
     return " ".join(text.split())
 
 
-def evaluate(modules: list[tuple[str, str]], data: dict[str, Any], document: Any, rules: list[str]) -> dict[str, Any]:
-    """Load every module and the data once, set the input once, then evaluate each rule.
-
-    Returns `{"error": msg}` when a module does not load, else `{"results": {rule: outcome}}`
-    where an outcome is `{"value": v}`, `{"undefined": true}` or `{"error": msg}`.
-    """
+def load(modules: list[tuple[str, str]], data: dict[str, Any]) -> regorus.Engine | str:
+    """An engine holding every module and the data, or the load error on one line."""
     engine = regorus.Engine()
     try:
         for path, source in modules:
             engine.add_policy(path, source)
         engine.add_data(data)
     except RuntimeError as e:
-        return {"error": regorus_message(e)}
+        return regorus_message(e)
+    return engine
+
+
+def evaluate(modules: list[tuple[str, str]], data: dict[str, Any], document: Any, rules: list[str]) -> dict[str, Any]:
+    """Load every module and the data once, set the input once, then evaluate each rule.
+
+    Returns `{"error": msg}` when a module does not load, else `{"results": {rule: outcome}}`
+    where an outcome is `{"value": v}`, `{"undefined": true}` or `{"error": msg}`.
+    """
+    engine = load(modules, data)
+    if isinstance(engine, str):
+        return {"error": engine}
+    return evaluate_loaded(engine, document, rules)
+
+
+def evaluate_loaded(engine: regorus.Engine, document: Any, rules: list[str]) -> dict[str, Any]:
+    """`evaluate` on an engine that already holds the modules and data (it gets the input)."""
     if document is not None:
         engine.set_input(document)
     together = _evaluate_together(engine, rules)
@@ -103,6 +116,84 @@ def run_in_child(job: dict[str, Any], timeout: float) -> dict[str, Any]:
     return outcome
 
 
+class Worker:
+    """One long-lived child holding one bundle, for callers that evaluate many documents (the
+    CrossGuard pack's `Analyze`, once per resource): the modules are loaded once and each
+    document is evaluated on a clone. Same contract as `run_in_child`: past the deadline the
+    child is killed (`subprocess.TimeoutExpired`) and the next call starts a fresh one.
+    """
+
+    def __init__(self, modules: list[tuple[str, str]], data: dict[str, Any]) -> None:
+        self.setup = {"modules": modules, "data": data}
+        self.process: subprocess.Popen[str] | None = None
+        self.load_error: str | None = None
+
+    def _start(self, timeout: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env={**os.environ, "RUST_BACKTRACE": "0"},
+        )
+        answer = self._exchange(self.setup, timeout)
+        self.load_error = answer.get("error")
+
+    def _exchange(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        import selectors
+
+        process = self.process
+        assert process is not None and process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(json.dumps(message) + "\n")
+            process.stdin.flush()
+        except (BrokenPipeError, OSError) as e:
+            self.close()
+            raise RuntimeError(f"regorus worker is gone: {e}") from e
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                self.close()
+                raise subprocess.TimeoutExpired(cmd="regorus worker", timeout=timeout)
+        line = process.stdout.readline()
+        if not line:
+            stderr = process.stderr.read() if process.stderr else ""
+            code = process.wait()
+            self.process = None
+            raise RuntimeError(f"regorus worker exited with code {code}: {stderr.strip()[-2000:]}")
+        outcome: dict[str, Any] = json.loads(line)
+        return outcome
+
+    def evaluate(self, document: Any, rules: list[str], timeout: float) -> dict[str, Any]:
+        if self.process is None or self.process.poll() is not None:
+            self._start(timeout)
+        if self.load_error is not None:
+            return {"error": self.load_error}
+        return self._exchange({"document": document, "rules": rules}, timeout)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def _serve() -> None:
+    """The worker's side: the first line loads the bundle, each later line is one evaluation."""
+    base: regorus.Engine | str | None = None
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "modules" in message:
+            base = load(message["modules"], message["data"])
+            answer: dict[str, Any] = {"error": base} if isinstance(base, str) else {"loaded": True}
+        elif isinstance(base, regorus.Engine):
+            answer = evaluate_loaded(base.clone(), message["document"], message["rules"])
+        else:
+            answer = {"error": str(base)}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 if __name__ == "__main__":
-    job = json.load(sys.stdin)
-    json.dump(evaluate(job["modules"], job["data"], job["document"], job["rules"]), sys.stdout)
+    if sys.argv[1:] == ["--serve"]:
+        _serve()
+    else:
+        job = json.load(sys.stdin)
+        json.dump(evaluate(job["modules"], job["data"], job["document"], job["rules"]), sys.stdout)
