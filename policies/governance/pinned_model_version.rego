@@ -4,7 +4,7 @@
 # custom:
 #   id: model-pinned-version
 #   severity: high
-#   controls: [SOC2:CC8.1, ISO27001:A.8.9, ISO27001:A.8.32, NIST800-53:CM-2, NIST800-53:CM-3]
+#   controls: [SOC2:CC8.1, ISO27001:A.8.9, ISO27001:A.8.32, NIST800-53:CM-2, NIST800-53:CM-3, EU-AI-ACT:Art.12, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.5]
 #   resource_types: [aws:sagemaker/model:Model]
 #   waivable: true
 #   resource_local: true

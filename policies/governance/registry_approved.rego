@@ -4,7 +4,7 @@
 # custom:
 #   id: registry-approved-package
 #   severity: high
-#   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3]
+#   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3, EU-AI-ACT:Art.14, NIST-AI-RMF:GOVERN-1.3, ISO42001:A.6.2.5]
 #   resource_types: [aws:sagemaker/model:Model]
 #   waivable: false
 package mlops.governance.registry_approved

@@ -4,7 +4,7 @@
 # custom:
 #   id: registry-package-metric-threshold
 #   severity: high
-#   controls: [SOC2:CC8.1, ISO27001:A.8.29, NIST800-53:CM-3(2), NIST800-53:SA-11]
+#   controls: [SOC2:CC8.1, ISO27001:A.8.29, NIST800-53:CM-3(2), NIST800-53:SA-11, EU-AI-ACT:Art.15, NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4]
 #   resource_types: [aws:sagemaker/model:Model]
 #   waivable: true
 package mlops.governance.registry_metric_threshold

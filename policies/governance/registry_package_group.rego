@@ -4,7 +4,7 @@
 # custom:
 #   id: registry-package-group
 #   severity: high
-#   controls: [SOC2:CC8.1, ISO27001:A.8.9, NIST800-53:CM-2, NIST800-53:SR-4]
+#   controls: [SOC2:CC8.1, ISO27001:A.8.9, NIST800-53:CM-2, NIST800-53:SR-4, EU-AI-ACT:Art.12, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.7]
 #   resource_types: [aws:sagemaker/model:Model]
 #   waivable: true
 package mlops.governance.registry_package_group

@@ -4,7 +4,7 @@
 # custom:
 #   id: endpoint-blue-green-rollback
 #   severity: medium
-#   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3, NIST800-53:CP-10]
+#   controls: [SOC2:CC8.1, ISO27001:A.8.32, NIST800-53:CM-3, NIST800-53:CP-10, EU-AI-ACT:Art.15, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.5]
 #   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.blue_green_deployment

@@ -4,7 +4,7 @@
 # custom:
 #   id: endpoint-data-capture
 #   severity: medium
-#   controls: [SOC2:CC7.2, ISO27001:A.8.15, ISO27001:A.8.16, NIST800-53:AU-12, NIST800-53:SI-4, HIPAA:164.312(b)]
+#   controls: [SOC2:CC7.2, ISO27001:A.8.15, ISO27001:A.8.16, NIST800-53:AU-12, NIST800-53:SI-4, HIPAA:164.312(b), EU-AI-ACT:Art.12, EU-AI-ACT:Art.72, NIST-AI-RMF:MEASURE-2.4, ISO42001:A.6.2.8]
 #   resource_types: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
 #   waivable: true
 #   resource_local: true

@@ -4,7 +4,7 @@
 # custom:
 #   id: endpoint-alarms
 #   severity: medium
-#   controls: [SOC2:CC7.2, SOC2:CC7.3, ISO27001:A.8.16, NIST800-53:SI-4(5), HIPAA:164.308(a)(6)(ii)]
+#   controls: [SOC2:CC7.2, SOC2:CC7.3, ISO27001:A.8.16, NIST800-53:SI-4(5), HIPAA:164.308(a)(6)(ii), EU-AI-ACT:Art.72, NIST-AI-RMF:MANAGE-4.1, ISO42001:A.6.2.6]
 #   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.endpoint_alarms

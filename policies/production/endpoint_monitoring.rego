@@ -4,7 +4,7 @@
 # custom:
 #   id: endpoint-model-monitoring
 #   severity: medium
-#   controls: [SOC2:CC7.2, ISO27001:A.8.16, NIST800-53:SI-4, HIPAA:164.308(a)(1)(ii)(D)]
+#   controls: [SOC2:CC7.2, ISO27001:A.8.16, NIST800-53:SI-4, HIPAA:164.308(a)(1)(ii)(D), EU-AI-ACT:Art.15, EU-AI-ACT:Art.72, NIST-AI-RMF:MEASURE-2.4, NIST-AI-RMF:MANAGE-4.1, ISO42001:A.6.2.6]
 #   resource_types: [aws:sagemaker/endpoint:Endpoint]
 #   waivable: true
 package mlops.production.endpoint_monitoring

@@ -133,7 +133,7 @@ def test_report_lists_the_valid_frameworks_for_an_unknown_one(project: Path) -> 
     assert result.exit_code == 2
     text = " ".join(result.stderr.replace("│", " ").split())
     assert "Invalid value for '--framework'" in text
-    assert "'pci' is not one of 'soc2', 'iso27001', 'nist-800-53', 'hipaa'." in text
+    assert "'pci' is not one of 'soc2', 'iso27001', 'nist-800-53', 'hipaa', 'eu-ai-act', 'nist-ai-rmf', 'iso42001'." in text
 
 
 def test_report_requires_since(project: Path) -> None:

@@ -23,7 +23,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 # CLI --framework value → the prefix of control ids in policy METADATA.
-FRAMEWORKS: dict[str, str] = {"soc2": "SOC2", "iso27001": "ISO27001", "nist-800-53": "NIST800-53", "hipaa": "HIPAA"}
+FRAMEWORKS: dict[str, str] = {
+    "soc2": "SOC2",
+    "iso27001": "ISO27001",
+    "nist-800-53": "NIST800-53",
+    "hipaa": "HIPAA",
+    # AI-regulation and AI-management frameworks: mapped only from the policies about the model's
+    # lifecycle (capture, monitoring, approval, rollback, evaluation, registry, cards, retention).
+    "eu-ai-act": "EU-AI-ACT",
+    "nist-ai-rmf": "NIST-AI-RMF",
+    "iso42001": "ISO42001",
+}
 
 TALLY_FIELDS: tuple[str, ...] = ("checked", "passed", "failed", "advisory", "waived", "unverified")
 _OUTCOME_FIELDS: dict[str, tuple[str, ...]] = {

@@ -111,7 +111,7 @@ class AuditReport:
 
     @property
     def framework_label(self) -> str:
-        return f"{FRAMEWORKS[self.framework]} ({self.framework})" if self.framework else "all (SOC2, ISO27001, NIST800-53, HIPAA)"
+        return f"{FRAMEWORKS[self.framework]} ({self.framework})" if self.framework else f"all ({', '.join(FRAMEWORKS.values())})"
 
     @property
     def decision_counts(self) -> Counter:
