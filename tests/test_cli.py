@@ -32,7 +32,7 @@ def test_plan_writes_the_graph_and_summarises_it(project: Path) -> None:
     rows = [[cell.strip() for cell in line.split("│")[1:4]] for line in lines if line.startswith("│")]
     assert ["fraud-detector", "aws-native:sagemaker:ModelQualityJobDefinition", "1"] in rows
     assert ["", "aws:sagemaker/endpoint:Endpoint", "1"] in rows
-    assert f"100 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}" in lines
+    assert f"103 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}" in lines
     dev = project / "reports" / "dev"
     assert f"policy report written to {dev / 'policy-report.json'}" in lines
     for kind, name in (("html", "policy-report.html"), ("junit", "policy-report.junit.xml"), ("markdown", "policy-report.md"), ("sarif", "policy-report.sarif")):

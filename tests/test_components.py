@@ -276,6 +276,13 @@ def test_every_versioned_bucket_expires_noncurrent_versions_no_sooner_than_the_p
         # Every stack keeps the longest retention any environment requires.
         assert days >= max(p["noncurrent_version_retention_days"][role] for p in parameters.values()), bucket
         assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+        # Evidence buckets keep every object, current or not, the longest evidence retention any environment asks.
+        if role in ("data-capture", "reports"):
+            longest = max(p["evidence_retention"]["high_risk_days"] for p in parameters.values())
+            assert rule["expiration"]["days"] >= longest and days >= longest, bucket
+            assert role in max(parameters.values(), key=lambda p: p["evidence_retention"]["high_risk_days"])["evidence_retention"]["roles"]
+        else:
+            assert "expiration" not in rule, bucket
 
 
 def test_every_alarm_notifies_the_alert_topic() -> None:
@@ -320,3 +327,25 @@ def test_model_quality_reads_the_models_answer_per_problem_type(project: Path, f
         "endpointName": "acme-dev-fraud-detector", "localPath": "/opt/ml/processing/input", **endpoint_input,
     }
     assert inputs["modelQualityAppSpecification"]["problemType"] == fields.split("\n")[0].removeprefix("problem_type: ")
+
+
+CARD = "aws:sagemaker/modelCard:ModelCard"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_model_has_a_model_card_encrypted_with_the_platform_key(stack: str) -> None:
+    statuses = {"dev": "Draft", "staging": "PendingReview", "prod": "Approved"}
+    for model in ("churn-predictor", "fraud-detector", "ticket-router"):
+        card = one(stack, CARD, model)
+        assert card["modelCardName"] == f"acme-{stack}-{model}"
+        assert card["securityConfig"]["kmsKeyId"] == key_arn(stack)
+        content = json.loads(card["content"])
+        assert content["intended_uses"]["risk_rating"] == {"churn-predictor": "Medium", "fraud-detector": "High", "ticket-router": "Low"}[model]
+        # Hyperparameter names only: values are tuned and not published.
+        names = content["additional_information"]["custom_details"]["hyperparameter_names"]
+        assert "=" not in names and all(v not in card["content"] for v in ('"400"', '"8"'))
+        expected = statuses[stack] if model == "fraud-detector" else "Draft"
+        assert card["modelCardStatus"] == expected, (stack, model)
+    fraud = json.loads(one(stack, CARD, "fraud-detector")["content"])
+    assert fraud["intended_uses"]["intended_uses"].startswith("Score card-not-present transactions")
+    assert fraud["additional_information"]["caveats_and_recommendations"].startswith("Out of scope: Declining a transaction")

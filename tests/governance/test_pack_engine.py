@@ -51,6 +51,7 @@ UNREADY_BLOCKING = {
     ("endpoint-data-capture", "aws:sagemaker/endpointConfiguration:EndpointConfiguration::scoring-api-serving-config"),
     ("endpoint-min-instances", "aws:sagemaker/endpointConfiguration:EndpointConfiguration::scoring-api-serving-config"),
     ("endpoint-model-monitoring", "aws:sagemaker/endpoint:Endpoint::scoring-api-serving-endpoint"),
+    ("model-card-approved", "mlops:model:ModelStack::scoring-api"),
     ("model-manual-approval", "aws:sagemaker/pipeline:Pipeline::scoring-api-training-pipeline"),
     ("model-manual-approval", "mlops:model:ModelStack::scoring-api"),
     ("model-pinned-version", "aws:sagemaker/model:Model::scoring-api-serving-model"),

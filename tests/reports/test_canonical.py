@@ -56,7 +56,7 @@ def test_metadata_records_tool_time_and_input_digests(dev_report: dict, planned_
 def test_resource_summary_counts_cloud_resources(dev_report: dict, planned_dev: PlannedProject) -> None:
     counts = planned_dev.plan.counts_by_model()
     summary = dev_report["resources"]
-    assert summary["total"] == sum(sum(c.values()) for c in counts.values()) == 100
+    assert summary["total"] == sum(sum(c.values()) for c in counts.values()) == 103
     assert summary["by_model"] == {model: sum(c.values()) for model, c in counts.items()}
     assert summary["by_type"]["aws:sagemaker/endpoint:Endpoint"] == 3
 
@@ -81,6 +81,7 @@ def test_locations_point_at_the_spec_field_that_caused_them(planned_unready: Pla
         ("endpoint-model-monitoring", spec, 4),  # no monitoring section: metadata.name
         ("model-manual-approval", spec, 20),  # registry.approval
         ("model-pinned-version", spec, 19),  # no registry.pinned_version: the registry section
+        ("model-card-approved", spec, 30),  # no model_card.status: the model_card section
     }
 
 

@@ -13,7 +13,7 @@ from .access import ModelAccess, ModelAccessArgs
 from .feature_store import FeatureStore, FeatureStoreArgs
 from .monitoring import Monitoring, MonitoringArgs
 from .platform import PlatformOutputs
-from .registry import ModelRegistry, ModelRegistryArgs
+from .registry import ModelRegistry, ModelRegistryArgs, model_card_content
 from .serving import Serving, ServingArgs
 from .tags import model_tags
 from .training import TrainingPipeline, TrainingPipelineArgs
@@ -86,7 +86,14 @@ class ModelStack(pulumi.ComponentResource):
 
         registry = ModelRegistry(
             f"{name}-registry",
-            ModelRegistryArgs(group_name=physical, description=spec.metadata.description, tags=tags),
+            ModelRegistryArgs(
+                group_name=physical,
+                description=spec.metadata.description,
+                tags=tags,
+                card_content=model_card_content(spec),
+                card_status=spec.model_card.status.value,
+                key_arn=platform.key_arn,
+            ),
             opts=child,
         )
         network = stack.network

@@ -19,7 +19,12 @@ ACCESS_LOGS = "access-logs"
 # noncurrent_version_retention_days in policies/data/parameters.json for every environment
 # (s3-lifecycle-noncurrent-expiry checks it, tests/test_components.py compares the two), so
 # every stack keeps prod's, the longest. Audit evidence in the log bucket is kept for a year.
-NONCURRENT_VERSION_RETENTION_DAYS = {"artifacts": 90, "data-capture": 30, "feature-store": 90, "reports": 90, ACCESS_LOGS: 365}
+NONCURRENT_VERSION_RETENTION_DAYS = {"artifacts": 90, "data-capture": 183, "feature-store": 90, "reports": 183, ACCESS_LOGS: 365}
+# The buckets holding evidence (captured inference data, reports) keep every object this long, then
+# expire it: at least evidence_retention's high_risk_days in parameters.json for every environment
+# (six months in prod, EU AI Act Art. 19 and 26(6); evidence-retention checks it,
+# tests/test_components.py compares the two), and their noncurrent versions as long.
+EVIDENCE_RETENTION_DAYS = {"data-capture": 400, "reports": 400}
 # SageMaker writes model artifacts and captured data in multipart uploads; the parts of one that
 # never completes are billed but invisible in listings until a lifecycle rule aborts it.
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
@@ -179,6 +184,7 @@ class Platform(pulumi.ComponentResource):
                     "filter": {},
                     "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_RETENTION_DAYS[role]},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+                    **({"expiration": {"days": EVIDENCE_RETENTION_DAYS[role]}} if role in EVIDENCE_RETENTION_DAYS else {}),
                 }
             ],
             # After versioning, as the provider documents for noncurrent-version rules: until

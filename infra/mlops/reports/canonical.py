@@ -55,6 +55,7 @@ POLICY_SPEC_PATHS: dict[str, SpecPath | dict[str, SpecPath]] = {
     "pipeline-kms-encryption": ("training", "instance_type"),
     "model-evaluation-gate": ("training", "evaluation"),
     "model-manual-approval": ("registry", "approval"),
+    "model-card-approved": ("model_card", "status"),
     "model-pinned-version": ("registry", "pinned_version"),
     "registry-approved-package": ("registry", "pinned_version"),
     "registry-package-metric-threshold": ("registry", "pinned_version"),

@@ -408,6 +408,32 @@ class Registry(Strict):
     pinned_version: int | None = Field(default=None, ge=1, le=aws_limits.INTEGER_MAX)
 
 
+class ModelCardStatus(StrEnum):
+    # SageMaker's model card approval states (CreateModelCard ModelCardStatus).
+    DRAFT = "Draft"
+    PENDING_REVIEW = "PendingReview"
+    APPROVED = "Approved"
+    ARCHIVED = "Archived"
+
+
+# One use, as a model card states it: a sentence, not an essay (the card's JSON schema caps its
+# free-text fields at 2,048 characters; several uses share one).
+ModelUse = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+
+
+class ModelCard(Strict):
+    """The SageMaker model card declared for the model: what it is for and what it is not for.
+
+    A high-risk model must state both kinds of use (policy `model-card-approved`). The status is per environment (Draft unless an environment
+    override or `mlops promote` says otherwise); policy `model-card-approved` wants Approved where
+    the environment requires it (prod) for high-risk models.
+    """
+
+    intended_uses: Annotated[list[ModelUse], Field(max_length=6)] = Field(default_factory=list)
+    out_of_scope_uses: Annotated[list[ModelUse], Field(max_length=6)] = Field(default_factory=list)
+    status: ModelCardStatus = ModelCardStatus.DRAFT
+
+
 class ServingMode(StrEnum):
     REALTIME = "realtime"
     SERVERLESS = "serverless"
@@ -649,6 +675,7 @@ class ModelSpec(Strict):
     registry: Registry = Field(default_factory=Registry)
     serving: Serving
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    model_card: ModelCard = Field(default_factory=ModelCard)
 
     @property
     def name(self) -> str:
