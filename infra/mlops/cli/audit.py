@@ -112,3 +112,33 @@ def _print_report(report) -> None:  # noqa: ANN001 - AuditReport, imported lazil
         style = "red" if t.failed - t.advisory else ("yellow" if t.advisory or t.unverified else None)
         table.add_row(row.control, *(str(v) for v in (t.checked, t.passed, t.failed, t.advisory, t.waived, t.unverified)), style=style)
     out.print(table)
+
+
+@audit_app.command("oscal")
+@reports_user_errors
+def oscal_command(
+    since: Annotated[str, typer.Option("--since", metavar="YYYY-MM-DD", help="First day of the period, YYYY-MM-DD (UTC, inclusive).")],
+    until: Annotated[str | None, typer.Option("--until", metavar="YYYY-MM-DD", help="Last day of the period, YYYY-MM-DD (UTC, inclusive; default today).")] = None,
+    stack: Annotated[str | None, typer.Option("--stack", "-s", help="Only this stack's decisions.")] = None,
+    project_dir: ProjectDir = Path("."),
+    ledger: LedgerOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The JSON file to write (default: <project>/reports/audit/oscal-assessment-results.json).", dir_okay=False),
+    ] = None,
+) -> None:
+    """NIST OSCAL assessment results: one result per gate and scan decision in a period, with its checks and controls.
+
+    Verifies the whole ledger and each decision's evidence report first; refuses (exit 1) to export from either if it does not verify.
+    """
+    from ..audit.oscal import DEFAULT_OUTPUT, export_oscal
+
+    first = _date_option(since, "--since")
+    last = _date_option(until, "--until") or datetime.now(timezone.utc).date()
+    assert first is not None
+    if first > last:
+        raise InputError(f"--since {first.isoformat()} is after --until {last.isoformat()}; give a period that starts before it ends")
+    destination = (output or project_dir / DEFAULT_OUTPUT).resolve()
+    export = export_oscal(_ledger(project_dir, ledger), since=first, until=last, stack=stack, project_dir=project_dir, output=destination)
+    out.print(export.summary(), markup=False)
+    out.print(f"wrote {destination}", markup=False)
