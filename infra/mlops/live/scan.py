@@ -35,6 +35,7 @@ from ..policy_gate import GateOutcome, gate_stack, governance_for
 from ..policy_input import attribute_models, resource_entry
 from ..resources import api
 from ..resources.base import GENERATED, Read, Via, parse_pattern
+from ..resources.conformance import UNKNOWN_SENTINELS
 from .aws import AwsContext, LiveFactsError, Unanswered, call, live_context
 from .registry import registry_facts
 from .verify import NOT_FOUND, Resolver, Unresolved, planned_name
@@ -96,6 +97,20 @@ def _set(target: dict[str, Any], path: tuple[str | int, ...], value: Any) -> Non
     node[last] = value  # type: ignore[index]
 
 
+def _aligned(inputs: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """An origin path in the planned inputs' own shape: a catalogue `reshape` may have wrapped a block
+    pulumi-aws models as one object (MaxItems 1) into the list the API takes, so its origins index
+    into a list the inputs do not have; that index is dropped."""
+    aligned: list[str | int] = []
+    node = inputs
+    for part in path:
+        if isinstance(part, int) and isinstance(node, Mapping):
+            continue
+        aligned.append(part)
+        node = _get(node, (part,))
+    return tuple(aligned)
+
+
 def _dotted(text: str) -> tuple[str | int, ...]:
     return tuple(parse_pattern(text)) if text else ()
 
@@ -107,6 +122,9 @@ class _Reader:
         self.planned = planned
         self.answers: dict[str, dict[str, Any] | None] = {}
         self.params: dict[str, dict[str, Any]] = {}
+        # Under mocks a resource's id is `<its name>-id`; the provider's id of a named resource (a role
+        # a role policy's `role` input holds) is its name.
+        self.ids = {f"{planned_name(r)}-id": planned_name(r) for r in planned if isinstance(r["inputs"].get("name"), str)}
 
     def answer_of(self, urn: str) -> dict[str, Any] | None:
         return self.answers.get(urn)
@@ -135,7 +153,7 @@ class _Reader:
                     value = self._listed(read, resource, params)
                 elif value is None and source == "name":
                     value = planned_name(resource)
-                value = self.resolver.resolve(value)
+                value = self.resolver.resolve(self.ids.get(value, value) if isinstance(value, str) else value)
             if value is None or value == GENERATED:
                 return None
             member_shape = shape.members.get(member) if shape is not None else None
@@ -180,7 +198,7 @@ class _Reader:
             return "unreadable", None, f"{self.ctx.where(read.service)} cannot answer {e.operation} ({e.detail})"
         found = _get(answer, read.found_at) if answer is not None else None
         if not isinstance(found, dict):
-            what = ", ".join(f"{k}={v}" for k, v in params.items())
+            what = ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items())
             return "missing", None, f"{read.operation} finds no {resource['type'].rsplit(':', 1)[-1]} with {what}"
         for operation, _input, key in read.extra:
             try:
@@ -206,10 +224,15 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
     if not requests:
         return inputs, not_read
     renames = sorted(((_dotted(k), _dotted(v)) for k, v in read.answer.items()), key=lambda kv: -len(kv[0]))
-    identified = {_dotted(source) for source in read.by.values() if isinstance(source, str) and "{" not in source}
+    # The inputs that found the resource (directly, or in the template of its name or ARN) are what they are.
+    identified = {_dotted(source) for source in read.by.values() if isinstance(source, str) and "{" not in source} | {
+        _dotted(variable) for source in read.by.values() if isinstance(source, str)
+        for variable in re.findall(r"\{(\w+)\}", source) if variable not in ("region", "account")
+    }
     direct = {_dotted(path) for path in [*read.fields, *(extra[1] for extra in read.extra)]}
     mapped = 0
     for request_path, input_path in requests[0].request.origins.items():
+        input_path = _aligned(planned["inputs"], input_path)
         if input_path in identified or input_path in direct or input_path[:1] == ("tags",):
             continue
         mapped += 1
@@ -234,7 +257,7 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
         _set(inputs, _dotted(input_path), UNKNOWN if value is None else value)
         if value is None:
             not_read.append(input_path)
-    if mapped and len(not_read) >= mapped and not found:
+    if mapped and len(not_read) >= mapped and not any(key != "ResponseMetadata" for key in found):
         raise _NothingThere
     return inputs, not_read
 
@@ -260,27 +283,44 @@ def _tags(ctx: AwsContext, read: Read, found: dict[str, Any], params: dict[str, 
     """The deployed resource's tags where its service lists them; None when they cannot be read."""
     service = read.service
     own = re.sub(r"^(Describe|Get)", "", read.operation)
-    arns = [f"{own}Arn", f"{own.rstrip('s')}Arn", "AlarmArn"]
+    arns = [f"{own}Arn", f"{own.rstrip('s')}Arn", "AlarmArn", "JobDefinitionArn", "TopicArn", "ScalableTargetARN", "Arn"]
     arn = next((found[k] for k in arns if isinstance(found.get(k), str)), None)
+    listing: tuple[str, dict[str, Any], str, str, str] | None = None  # operation, params, list, key, value
+    if service == "s3" and isinstance(params.get("Bucket"), str):
+        answer = call(ctx, "s3", "get_bucket_tagging", doing="reading bucket tags", absent=("NoSuchTagSet", *ABSENT),
+                      unanswered_ok=True, Bucket=params["Bucket"])
+        return {t["Key"]: t["Value"] for t in (answer or {}).get("TagSet", [])}
+    if service == "iam" and isinstance(params.get("RoleName"), str):
+        listing = ("list_role_tags", {"RoleName": params["RoleName"]}, "Tags", "Key", "Value")
+    elif service == "kms" and isinstance(found.get("KeyId"), str):
+        listing = ("list_resource_tags", {"KeyId": found["KeyId"]}, "Tags", "TagKey", "TagValue")
+    elif arn is None:
+        return None
+    elif service == "sagemaker":
+        listing = ("list_tags", {"ResourceArn": arn}, "Tags", "Key", "Value")
+    elif service in ("cloudwatch", "events", "application-autoscaling"):
+        listing = ("list_tags_for_resource", {"ResourceARN": arn}, "Tags", "Key", "Value")
+    elif service == "sns":
+        listing = ("list_tags_for_resource", {"ResourceArn": arn}, "Tags", "Key", "Value")
+    if listing is None:
+        return None
+    operation, by, items, key, value = listing
     try:
-        if service == "s3" and isinstance(params.get("Bucket"), str):
-            answer = call(ctx, "s3", "get_bucket_tagging", doing="reading bucket tags", absent=("NoSuchTagSet", *ABSENT),
-                          unanswered_ok=True, Bucket=params["Bucket"])
-            return {t["Key"]: t["Value"] for t in (answer or {}).get("TagSet", [])}
-        if arn is None:
-            return None
-        if service == "sagemaker":
-            answer = call(ctx, "sagemaker", "list_tags", doing="listing tags", absent=ABSENT, unanswered_ok=True, ResourceArn=arn)
-        elif service == "cloudwatch":
-            answer = call(ctx, "cloudwatch", "list_tags_for_resource", doing="listing tags", absent=ABSENT, unanswered_ok=True,
-                          ResourceARN=arn)
-        else:
-            return None
+        answer = call(ctx, service, operation, doing="listing tags", absent=ABSENT, unanswered_ok=True, **by)
     except Unanswered:
         return None
     if answer is None:
         return None
-    return {t["Key"]: t["Value"] for t in answer.get("Tags", [])}
+    return {t[key]: t[value] for t in answer.get(items, [])}
+
+
+def _as_planned(tags: dict[str, str], planned: Any) -> Any:
+    """Tags in the shape the inputs hold them: a map (pulumi-aws), or a list of {key, value} (pulumi-aws-native)."""
+    if not isinstance(planned, list):
+        return tags
+    order = [t.get("key") for t in planned if isinstance(t, dict)]
+    keys = [k for k in order if k in tags] + sorted(k for k in tags if k not in order)
+    return [{"key": k, "value": tags[k]} for k in keys]
 
 
 def scan_plan(plan: Plan, session: boto3.Session | None = None) -> Scanned:
@@ -318,7 +358,7 @@ def scan_plan(plan: Plan, session: boto3.Session | None = None) -> Scanned:
             continue
         if "tags" in inputs:
             tags = _tags(ctx, entry.read, found, reader.params.get(resource["urn"], {}))
-            inputs["tags"] = tags if tags is not None else _unknown_everywhere(inputs["tags"])
+            inputs["tags"] = _as_planned(tags, inputs["tags"]) if tags is not None else _unknown_everywhere(inputs["tags"])
             if tags is None:
                 not_read.append("tags")
         live[resource["urn"]] = {**resource, "inputs": inputs}
@@ -332,6 +372,10 @@ def scan_plan(plan: Plan, session: boto3.Session | None = None) -> Scanned:
         {"custom": r.get("custom", True), **resource_entry(r["urn"], r["type"], r["name"], r["parent"], r["dependencies"], r["inputs"])}
         for r in [*components, *(live[r["urn"]] for r in planned if r["urn"] in live)]
     ]
+    for entry in entries:
+        # Tags that could not be read name no model: the resource belongs to its enclosing model stack.
+        if entry["model"] in UNKNOWN_SENTINELS:
+            entry["model"] = None
     attribute_models(entries)
     scanned.resources = entries
     scanned.unmanaged = _unmanaged(ctx, plan, reader)

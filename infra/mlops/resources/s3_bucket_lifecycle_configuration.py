@@ -10,5 +10,5 @@ RESOURCE = ResourceType(
     spec_path=None,
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketLifecycleConfiguration", parts=((("LifecycleConfiguration",), ("rules",)),)),),
-    read=Read("s3", "GetBucketLifecycleConfiguration", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={"LifecycleConfiguration": ""}),
+    read=Read("s3", "GetBucketLifecycleConfiguration", by={"Bucket": "bucket"}, answer={"LifecycleConfiguration": ""}),
 )

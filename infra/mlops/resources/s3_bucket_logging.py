@@ -10,5 +10,5 @@ RESOURCE = ResourceType(
     spec_path=None,
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketLogging", parts=((("BucketLoggingStatus", "LoggingEnabled"), ("targetBucket", "targetPrefix", "targetGrants", "targetObjectKeyFormat")),)),),
-    read=Read("s3", "GetBucketLogging", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={"BucketLoggingStatus": ""}),
+    read=Read("s3", "GetBucketLogging", by={"Bucket": "bucket"}, answer={"BucketLoggingStatus": ""}),
 )

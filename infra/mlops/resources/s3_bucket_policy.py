@@ -10,5 +10,5 @@ RESOURCE = ResourceType(
     spec_path=None,
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketPolicy"),),
-    read=Read("s3", "GetBucketPolicy", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={}),
+    read=Read("s3", "GetBucketPolicy", by={"Bucket": "bucket"}, answer={}),
 )

@@ -10,5 +10,5 @@ RESOURCE = ResourceType(
     spec_path=None,
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutPublicAccessBlock", parts=((("PublicAccessBlockConfiguration",), ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")),)),),
-    read=Read("s3", "GetPublicAccessBlock", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={}),
+    read=Read("s3", "GetPublicAccessBlock", by={"Bucket": "bucket"}, answer={}),
 )

@@ -11,5 +11,5 @@ RESOURCE = ResourceType(
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketEncryption", parts=((("ServerSideEncryptionConfiguration",), ("rules",)),)),),
     aliases=("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",),
-    read=Read("s3", "GetBucketEncryption", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={}),
+    read=Read("s3", "GetBucketEncryption", by={"Bucket": "bucket"}, answer={}),
 )

@@ -11,5 +11,5 @@ RESOURCE = ResourceType(
     replacement=BUCKET_SETTING_RULE,
     calls=(Call("s3", "PutBucketVersioning"),),
     aliases=("aws:s3/bucketVersioningV2:BucketVersioningV2",),
-    read=Read("s3", "GetBucketVersioning", by={"Bucket": "bucket"}, fields={"bucket": "Bucket"}, answer={"VersioningConfiguration": ""}),
+    read=Read("s3", "GetBucketVersioning", by={"Bucket": "bucket"}, answer={"VersioningConfiguration": ""}),
 )

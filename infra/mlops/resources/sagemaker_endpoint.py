@@ -26,5 +26,6 @@ RESOURCE = ResourceType(
     calls=(Call("sagemaker", "CreateEndpoint", renames={"name": "EndpointName"}, generated=("EndpointName",)),),
     # `mlops verify` checks the endpoint's status and the configuration it serves (see live/verify.py).
     verify={},
-    read=Read("sagemaker", "DescribeEndpoint", by={"EndpointName": "name"}),
+    # DescribeEndpoint answers the deployment configuration as LastDeploymentConfig (the provider reads it from there).
+    read=Read("sagemaker", "DescribeEndpoint", by={"EndpointName": "name"}, answer={"DeploymentConfig": "LastDeploymentConfig"}),
 )
