@@ -34,7 +34,7 @@ from ..plan import Plan, capture, load_inputs
 from ..policy_gate import GateOutcome, gate_stack, governance_for
 from ..policy_input import attribute_models, resource_entry
 from ..resources import api
-from ..resources.base import GENERATED, Read, Via, parse_pattern
+from ..resources.base import GENERATED, Read, Ref, Via, parse_pattern
 from ..resources.conformance import UNKNOWN_SENTINELS
 from .aws import AwsContext, LiveFactsError, Unanswered, call, live_context
 from .registry import registry_facts
@@ -145,6 +145,8 @@ class _Reader:
                 referrers = [r for r in self.planned if r["type"] == source.type and _get(r["inputs"], _dotted(source.input)) in stand_ins]
                 answers = [self.answers.get(r["urn"]) for r in referrers]
                 value = next((_get(a, _dotted(source.path)) for a in answers if a), None)
+            elif isinstance(source, Ref):
+                value = self._live_name_of(source, _get(resource["inputs"], _dotted(source.input)))
             elif "{" in source:
                 value = self.resolver.resolve(self._template(source, resource))
             else:
@@ -159,6 +161,14 @@ class _Reader:
             member_shape = shape.members.get(member) if shape is not None else None
             params[member] = [value] if member_shape is not None and member_shape.type_name == "list" else value
         return params
+
+    def _live_name_of(self, ref: Ref, stand_in: Any) -> str | None:
+        """The name the resource of `ref.type` planned as `stand_in` was found by (read earlier)."""
+        for other in self.planned:
+            if other["type"] == ref.type and stand_in in (planned_name(other), other["name"], f"{other['name']}-id"):
+                found_by = self.params.get(other["urn"], {})
+                return next((v for v in found_by.values() if isinstance(v, str)), None)
+        return None
 
     def _listed(self, read: Read, resource: dict[str, Any], params: dict[str, Any]) -> str | None:
         """The live name of a resource Pulumi auto-named: the one listed item `<logical name>-<7 hex>`."""
@@ -229,6 +239,7 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
         _dotted(variable) for source in read.by.values() if isinstance(source, str)
         for variable in re.findall(r"\{(\w+)\}", source) if variable not in ("region", "account")
     }
+    identified |= {_dotted(source.input) for source in read.by.values() if isinstance(source, Ref)}
     direct = {_dotted(path) for path in [*read.fields, *(extra[1] for extra in read.extra)]}
     mapped = 0
     for request_path, input_path in requests[0].request.origins.items():
@@ -386,6 +397,8 @@ def _read_order() -> list[str]:
     return [
         "aws:kms/alias:Alias",
         "aws:kms/key:Key",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
         "aws:sagemaker/endpoint:Endpoint",
         "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
         "aws:sagemaker/model:Model",

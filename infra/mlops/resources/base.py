@@ -228,6 +228,15 @@ class Via:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A finding member whose value is the live name of another planned resource: the one of
+    `type` whose planned name the input `input` holds (an EventBridge target's rule)."""
+
+    type: str
+    input: str
+
+
+@dataclass(frozen=True)
 class Read:
     """How `mlops scan` reads the deployed resource back: one Describe/Get call.
 
@@ -241,7 +250,7 @@ class Read:
 
     service: str
     operation: str
-    by: Mapping[str, str | Via]
+    by: Mapping[str, str | Via | Ref]
     found_at: tuple[str | int, ...] = ()
     answer: Mapping[str, str] = field(default_factory=dict)
     fields: Mapping[str, str] = field(default_factory=dict)

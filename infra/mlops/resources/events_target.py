@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import GENERATED, TF, Call, ResourceType, Rule
+from .base import GENERATED, TF, Call, Read, Ref, ResourceType, Rule
 
 
 def _as_target(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -26,4 +26,12 @@ RESOURCE = ResourceType(
         name_inputs=("targetId",),
     ),
     calls=(Call("events", "PutTargets", renames={"targets[*].targetId": "Id"}, reshape=_as_target),),
+    # The rule's one target (the program gives each trigger rule one).
+    read=Read(
+        "events",
+        "ListTargetsByRule",
+        by={"Rule": Ref("aws:cloudwatch/eventRule:EventRule", input="rule")},
+        found_at=("Targets", 0),
+        answer={"Targets[0]": ""},
+    ),
 )

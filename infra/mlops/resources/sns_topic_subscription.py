@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import TF, Call, ResourceType, Rule
+from .base import TF, Call, Read, ResourceType, Rule
 
 RESOURCE = ResourceType(
     token="aws:sns/topicSubscription:TopicSubscription",
@@ -14,4 +14,11 @@ RESOURCE = ResourceType(
         name_inputs=(),
     ),
     calls=(Call("sns", "Subscribe", renames={"topic": "TopicArn"}),),
+    # The topic's subscription for the planned protocol and endpoint.
+    read=Read(
+        "sns",
+        "ListSubscriptionsByTopic",
+        by={"TopicArn": "topic"},
+        found_at=("Subscriptions", 0),
+    ),
 )
