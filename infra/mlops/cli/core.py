@@ -152,11 +152,19 @@ app.add_typer(policy_app, name="policy")
 def policy_test(
     policies_dir: Annotated[Path, typer.Option("--policies-dir", help="The policy library.", file_okay=False)] = Path("policies"),
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every test, not only failures.")] = False,
+    package: Annotated[
+        list[str] | None,
+        typer.Option("--package", help="Run only the tests a change to this Rego package can affect (its own, or its dependents'); repeatable."),
+    ] = None,
+    path: Annotated[
+        list[Path] | None,
+        typer.Option("--path", help="Run only the tests a change to this .rego file can affect; repeatable.", dir_okay=False),
+    ] = None,
 ) -> None:
     """Run every Rego unit test (`test_*` rules) with the embedded engine; exit 1 on a failure or on zero tests."""
     from ..governance.rego_tests import run_rego_tests
 
-    report = run_rego_tests(policies_dir)
+    report = run_rego_tests(policies_dir, packages=package or [], paths=path or [])
     for r in report.results:
         if r.status != "passed" or verbose:
             where = f"{r.test.path}:{r.test.line}"
@@ -165,6 +173,121 @@ def policy_test(
     failed = len(report.results) - report.count("passed")
     out.print(f"rego: {report.count('passed')} passed, {failed} failed")
     if not report.results:
-        err.print(f"[bold red]error:[/] no Rego tests found under {policies_dir}; every policy needs a *_test.rego")
+        selected = " for " + ", ".join([*(package or []), *(str(p) for p in path or [])]) if package or path else ""
+        err.print(f"[bold red]error:[/] no Rego tests found under {policies_dir}{selected}; every policy needs a *_test.rego")
     if not report.ok:
         raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+@policy_app.command("mutate")
+@reports_user_errors
+def policy_mutate(
+    policies_dir: Annotated[Path, typer.Option("--policies-dir", help="The policy library.", file_okay=False)] = Path("policies"),
+    policy: Annotated[
+        list[str] | None, typer.Option("--policy", help="Mutate only this policy id (`lib` for the shared library); repeatable. Default: all.")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the machine's cores).")] = None,
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", min=0, max=100, help="Exit 1 if the overall mutation score (percent) is below this.")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON to this file, for CI.", dir_okay=False)] = None,
+    equivalent: Annotated[
+        Path | None,
+        typer.Option("--equivalent", help="Mutants known to be equivalent (default: <policies-dir>/mutants-equivalent.yaml).", dir_okay=False),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list compile errors and equivalent mutants.")] = False,
+) -> None:
+    """Mutation-test the Rego policies: change each policy in one small place, run the tests of the
+    packages that depend on it, and report the changes no test notices (survivors).
+
+    Score = killed / (mutants − compile errors − equivalent). Exit 1 below --min-score, 2 on a
+    wrong equivalent mutants file or failing tests.
+    """
+    from ..errors import InputError
+    from ..governance.mutation import DEFAULT_EQUIVALENT_FILE, mutate
+
+    if equivalent is not None and not equivalent.is_file():
+        raise InputError(f"{equivalent}: equivalent mutants file not found")
+    equivalent_file = equivalent or policies_dir / DEFAULT_EQUIVALENT_FILE
+    progress = _mutation_progress() if err.is_terminal else None
+    try:
+        report = mutate(
+            policies_dir, policies=policy or [], jobs=jobs, equivalent_file=equivalent_file,
+            progress=progress.update if progress else None,
+        )
+    finally:
+        if progress:
+            progress.close()
+    _print_mutation(report, verbose)
+    if json_path is not None:
+        json_path.write_text(json.dumps(report.to_json(min_score), indent=2) + "\n", encoding="utf-8")
+        out.print(f"mutation results written to {json_path}")
+    if not report.passes(min_score):
+        err.print(f"[bold red]mutation score {_percent(report.total.score)} is below --min-score {min_score:g}%[/]")
+        raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+class _mutation_progress:
+    """A one-line progress count on a terminal's stderr."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - self.last > 0.2 or done == total:
+            self.last = now
+            err.file.write(f"\rmutants: {done}/{total}")
+            err.file.flush()
+
+    def close(self) -> None:
+        err.file.write("\r\033[K")
+        err.file.flush()
+
+
+def _percent(score: float | None) -> str:
+    return "n/a" if score is None else f"{score:.1f}%"
+
+
+def _print_mutation(report, verbose: bool) -> None:  # noqa: ANN001 - MutationReport, imported lazily
+    table = Table(title=f"Mutation testing of {report.policies_dir}", title_justify="left")
+    for name in ("policy", "mutants", "killed", "compile errors", "equivalent", "survivors", "score"):
+        table.add_column(name, justify="left" if name == "policy" else "right")
+
+    def row(score, style: str = "") -> None:  # noqa: ANN001
+        low = score.score is not None and score.score < 80
+        table.add_row(
+            score.unit, str(score.mutants), str(score.killed), str(score.compile_errors), str(score.equivalent),
+            str(score.survived), f"[red]{_percent(score.score)}[/]" if low else _percent(score.score), style=style,
+        )
+
+    for unit in report.units:
+        row(unit)
+    table.add_section()
+    row(report.total, "bold")
+    out.print(table)
+    root = report.policies_dir
+    survivors = report.of("survived")
+    if survivors:
+        out.print(f"[bold]survivors[/] — changes no test notices; add a test that fails on each, or record it in {root / 'mutants-equivalent.yaml'} if it is equivalent")
+        for r in survivors:
+            m = r.mutant
+            note = f"  ({r.detail})" if r.detail else ""
+            out.print(f"  {m.id}  {root / m.file}:{m.line}  [{m.operator}]  {m.change}{note}", markup=False)
+    for r in report.stale_equivalents:
+        m = r.mutant
+        out.print(f"[yellow]not equivalent[/] {m.id} ({root / m.file}:{m.line}) is listed as equivalent but a test kills it ({r.detail}); remove the entry")
+    if verbose:
+        for r in report.of("compile-error"):
+            m = r.mutant
+            out.print(f"  compile error  {m.id}  {root / m.file}:{m.line}  [{m.operator}]  {m.change} — {r.detail}", markup=False)
+        for r in report.of("equivalent"):
+            m = r.mutant
+            out.print(f"  equivalent     {m.id}  {root / m.file}:{m.line}  [{m.operator}]  {m.change}", markup=False)
+    t = report.total
+    out.print(
+        f"mutation score: {_percent(t.score)} ({t.killed} killed of {t.scored} scored; {t.compile_errors} compile errors "
+        f"and {t.equivalent} equivalent excluded; {t.survived} survived) in {report.seconds:.1f}s with {report.jobs} job(s)"
+    )
