@@ -60,3 +60,9 @@ test_bucket_without_log_delivery_grant_needs_sse_kms_denied if {
 		"message": "S3 bucket platform-access-logs must default to SSE-KMS encryption with a customer-managed KMS key",
 	}} with input as doc
 }
+
+# A customer key named beside another algorithm is not SSE-KMS.
+test_aes256_with_a_key_denied if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_encryption, {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256", "kmsMasterKeyId": fixtures.key_arn}}]})
+	s3_bucket_kms.deny == _denied with input as doc
+}

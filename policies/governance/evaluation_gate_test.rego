@@ -42,3 +42,18 @@ test_registration_in_nested_condition_allowed if {
 	doc := _with_steps([fixtures.pipeline_definition.Steps[1], outer])
 	count(evaluation_gate.deny) == 0 with input as doc
 }
+
+# Only a Condition step gates: another step that happens to hold Conditions and IfSteps does not.
+test_registration_under_other_step_type_denied if {
+	other := object.union(_condition, {"Type": "Processing"})
+	doc := _with_steps([fixtures.pipeline_definition.Steps[1], other])
+	evaluation_gate.deny == _ungated with input as doc
+}
+
+# A gated step of another type does not gate a RegisterModel step of the same name elsewhere.
+test_gated_step_of_other_type_does_not_gate_same_name if {
+	fail := {"Name": "Register", "Type": "Fail", "Arguments": {"ErrorMessage": "below threshold"}}
+	condition := object.union(_condition, {"Arguments": {"IfSteps": [fail]}})
+	doc := _with_steps([condition, _register])
+	evaluation_gate.deny == _ungated with input as doc
+}

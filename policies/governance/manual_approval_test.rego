@@ -51,3 +51,17 @@ test_pipeline_with_default_status_allowed if {
 	doc := fixtures.with_pipeline(fixtures.stack, json.patch(fixtures.pipeline_definition, [{"op": "remove", "path": "/Steps/2/Arguments/IfSteps/0/Arguments/ModelApprovalStatus"}]))
 	count(manual_approval.deny) == 0 with input as doc
 }
+
+# Where neither the environment nor the model's risk tier requires approval, its pipeline may register approved.
+test_pipeline_of_low_risk_model_in_dev_registering_approved_allowed if {
+	low := json.patch(_registered_as("Approved"), [{"op": "replace", "path": "/models/0/spec/metadata/risk_tier", "value": "low"}])
+	doc := fixtures.in_environment(low, "dev")
+	count(manual_approval.deny) == 0 with input as doc
+}
+
+# Only RegisterModel steps register: another step passing ModelApprovalStatus along is not checked.
+test_other_step_with_approval_argument_allowed if {
+	lambda := {"Name": "Notify", "Type": "Lambda", "Arguments": {"ModelApprovalStatus": "Approved"}}
+	doc := fixtures.with_pipeline(fixtures.stack, json.patch(fixtures.pipeline_definition, [{"op": "add", "path": "/Steps/-", "value": lambda}]))
+	count(manual_approval.deny) == 0 with input as doc
+}

@@ -32,3 +32,12 @@ test_group_without_pii_allowed if {
 	])
 	count(pii_feature_groups.deny) == 0 with input as doc
 }
+
+# Without an online store there is nothing online to encrypt.
+test_online_store_disabled_without_key_allowed if {
+	doc := fixtures.patch_resource(fixtures.stack, fixtures.feature_group, [
+		{"op": "remove", "path": "/inputs/onlineStoreConfig/securityConfig"},
+		{"op": "replace", "path": "/inputs/onlineStoreConfig/enableOnlineStore", "value": false},
+	])
+	count(pii_feature_groups.deny) == 0 with input as doc
+}

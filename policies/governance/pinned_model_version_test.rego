@@ -41,3 +41,27 @@ test_unpinned_model_in_staging_allowed if {
 	staging := fixtures.in_environment(doc, "staging")
 	count(pinned_model_version.deny) == 0 with input as staging
 }
+
+_package_14 := "arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/14"
+
+_multi_container(containers) := fixtures.patch_resource(fixtures.stack, fixtures.model, [
+	{"op": "remove", "path": "/inputs/primaryContainer"},
+	{"op": "add", "path": "/inputs/containers", "value": containers},
+])
+
+# Models with a list of containers (and no primary container) are checked container by container.
+test_containers_serving_versions_allowed if {
+	doc := _multi_container([{"modelPackageName": _package_14}, {"modelPackageName": _package_14}])
+	count(pinned_model_version.deny) == 0 with input as doc
+}
+
+test_container_from_artifact_denied if {
+	doc := _multi_container([{"modelPackageName": _package_14}, {"image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"}])
+	pinned_model_version.deny == _unpinned with input as doc
+}
+
+# A spec that pins no version leaves only the registered-version rule.
+test_spec_without_pinned_version_allowed if {
+	doc := json.patch(fixtures.stack, [{"op": "remove", "path": "/models/0/spec/registry/pinned_version"}])
+	count(pinned_model_version.deny) == 0 with input as doc
+}

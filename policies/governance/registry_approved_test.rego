@@ -86,3 +86,25 @@ test_not_required_in_staging if {
 	count(registry_approved.deny) == 0 with input as staging
 	count(registry_approved.unverified) == 0 with input as fixtures.in_environment(fixtures.stack, "staging")
 }
+
+# Facts that are not live are never judged, whatever they hold.
+test_facts_not_live_never_denied if {
+	missing := object.union(_facts("acme-prod-ticket-router", 3, "Approved"), {"found": false, "approval_status": null})
+	live := _live(_facts("acme-prod-fraud-detector", 14, "Rejected"), missing)
+	doc := object.union(live, {"registry": {"source": "cached"}})
+	count(registry_approved.deny) == 0 with input as doc
+}
+
+test_unpinned_model_ignored if {
+	live := _live(_facts("acme-prod-fraud-detector", 14, "Rejected"), _approved_ticket)
+	doc := json.patch(live, [{"op": "replace", "path": "/models/0/spec/registry/pinned_version", "value": "latest"}])
+	count(registry_approved.deny) == 0 with input as doc
+}
+
+test_offline_without_reason_unverified if {
+	doc := object.union(fixtures.stack, {"registry": {"source": "unavailable", "reason": "", "packages": {}}})
+	registry_approved.unverified == {
+		{"resource": fixtures.model, "message": "Approval of model package version 14 of fraud-detector is unknown: no live registry facts were fetched"},
+		{"resource": fixtures.serverless_model, "message": "Approval of model package version 3 of ticket-router is unknown: no live registry facts were fetched"},
+	} with input as doc
+}

@@ -83,3 +83,50 @@ test_offline_facts_unverified if {
 test_no_registry_section_unverified if {
 	count(registry_package_group.unverified) == 2 with input as fixtures.stack
 }
+
+_wrong_group := _facts("acme-prod-fraud-detector", "acme-prod-churn-predictor", 14)
+
+_not_found := object.union(_facts("acme-prod-fraud-detector", "acme-prod-fraud-detector", 14), {"found": false, "group": null, "error": ""})
+
+# Facts that are not live are never judged, whatever they hold.
+test_facts_not_live_never_denied if {
+	every fraud in [_wrong_group, _not_found] {
+		doc := object.union(_live(fraud), {"registry": {"source": "cached"}})
+		count(registry_package_group.deny) == 0 with input as doc
+	}
+}
+
+test_live_facts_without_the_model_denied if {
+	doc := object.union(fixtures.stack, {"registry": {"source": "live", "packages": {"ticket-router": _ticket}}})
+	registry_package_group.deny == {{
+		"resource": fixtures.model,
+		"message": "Model fraud-detector pins model package version 14, but the live registry facts do not cover it; its package group cannot be checked",
+	}} with input as doc
+}
+
+# Without the registry's own error, the message names the missing ARN.
+test_missing_package_without_error_names_the_arn if {
+	doc := _live(_not_found)
+	registry_package_group.deny == {{
+		"resource": fixtures.model,
+		"message": "Model fraud-detector pins model package version 14, which is not in the registry: arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/14 not found",
+	}} with input as doc
+}
+
+# A group resource without a name declares nothing: the facts' expected group stands.
+test_unnamed_group_resource_ignored if {
+	doc := _live(_facts("acme-prod-fraud-detector", "acme-prod-fraud-detector", 14))
+	unnamed := object.union(_group_resource, {"inputs": {"modelPackageGroupName": ""}})
+	planned := object.union(doc, {"resources": array.concat(doc.resources, [unnamed])})
+	count(registry_package_group.deny) == 0 with input as planned
+}
+
+test_unpinned_model_ignored if {
+	doc := json.patch(_live(_wrong_group), [{"op": "replace", "path": "/models/0/spec/registry/pinned_version", "value": "latest"}])
+	count(registry_package_group.deny) == 0 with input as doc
+}
+
+test_check_switched_off_by_parameter if {
+	doc := _live(_wrong_group)
+	count(registry_package_group.deny) == 0 with input as doc with data.parameters.prod.require_package_in_model_group as false
+}

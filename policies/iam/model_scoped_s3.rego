@@ -50,10 +50,9 @@ _beyond_prefix(arn, model) if {
 	not startswith(_literal(substring(path, slash + 1, -1)), sprintf("%s/", [model]))
 }
 
-_s3_path(arn) := parts[1] if {
-	parts := split(arn, ":::")
-	count(parts) == 2
-	regex.match(`^arn:aws[a-z-]*:s3$`, parts[0])
+# Everything after the ARN's first ":::" (an object key may itself hold ":::").
+_s3_path(arn) := found[0][1] if {
+	found := regex.find_all_string_submatch_n(`^arn:aws[a-z-]*:s3:::(.*)$`, arn, 1)
 }
 
 _wildcard(text) if regex.match(`[*?]`, text)

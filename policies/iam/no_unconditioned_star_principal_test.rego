@@ -122,3 +122,19 @@ test_star_in_separate_key_policy_resource_denied if {
 		"message": _message("KMS key policy", "platform-key-policy", "Sid Anyone"),
 	}} with input as doc
 }
+
+# A narrowing operator on a key that does not name the caller narrows nothing.
+test_narrowing_operator_on_another_key_denied if {
+	statement := object.union(_open_decrypt, {"Condition": {"StringEquals": {"aws:UserAgent": "ml-platform"}}})
+	doc := _with_key_statement(statement)
+	no_unconditioned_star_principal.deny == _key_denied("Sid Anyone") with input as doc
+}
+
+# An empty list of accounts, or a value that is neither text nor a list, names no caller.
+test_empty_or_malformed_condition_value_denied if {
+	every value in [[], {"account": "123456789012"}] {
+		statement := object.union(_open_decrypt, {"Condition": {"StringEquals": {"aws:SourceAccount": value}}})
+		doc := _with_key_statement(statement)
+		no_unconditioned_star_principal.deny == _key_denied("Sid Anyone") with input as doc
+	}
+}

@@ -27,3 +27,12 @@ test_named_resources_allowed if {
 	doc := fixtures.with_inputs(fixtures.stack, fixtures.role_policy, {"policy": _policy(statement)})
 	count(wildcard_resources.deny) == 0 with input as doc
 }
+
+test_single_scoped_action_on_any_resource_denied if {
+	statement := {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.role_policy, {"policy": _policy(statement)})
+	wildcard_resources.deny == {{
+		"resource": fixtures.role_policy,
+		"message": "IAM policy fraud-detector-access-execution-policy must name specific resources, not \"*\", for s3:GetObject",
+	}} with input as doc
+}

@@ -137,13 +137,17 @@ instance_backed_endpoint(endpoint) if {
 	instance_backed(config)
 }
 
-# A model only serverless endpoint configurations serve. SageMaker Serverless Inference supports
-# neither VPC configuration nor network isolation, so those requirements cannot apply to it.
+# A model served by at least one serverless variant and by no provisioned instances. SageMaker
+# Serverless Inference supports neither VPC configuration nor network isolation, so those
+# requirements cannot apply to it. A model no endpoint configuration serves, or whose serving
+# configurations declare no variant the plan knows, is not serverless: the exemption needs proof.
 serverless_model(model) if {
 	configs := linked(endpoint_config_type, model)
-	count(configs) > 0
-	every config in configs {
-		not instance_backed(config)
+	some config in configs
+	some variant in variants(config)
+	serverless(variant)
+	every other in configs {
+		not instance_backed(other)
 	}
 }
 

@@ -35,3 +35,12 @@ test_model_also_served_on_instances_denied if {
 		"message": "SageMaker model ticket-router-serving-model must enable network isolation (enableNetworkIsolation)",
 	}} with input as doc
 }
+
+# The serverless exemption needs an endpoint configuration with a serverless variant serving the model.
+test_model_without_endpoint_configuration_denied if {
+	doc := fixtures.without(fixtures.stack, fixtures.serverless_config)
+	network_isolation.deny == {{
+		"resource": fixtures.serverless_model,
+		"message": "SageMaker model ticket-router-serving-model must enable network isolation (enableNetworkIsolation)",
+	}} with input as doc
+}

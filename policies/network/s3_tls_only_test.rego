@@ -49,3 +49,53 @@ test_unparsable_policy_denied if {
 	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": "{not json"})
 	s3_tls_only.deny == _denied with input as doc
 }
+
+_with_statement(patch) := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": _policy(object.union(_tls_statement, patch))})
+
+# Each condition of the TLS statement is required on its own.
+test_deny_for_one_principal_only_denied if {
+	doc := _with_statement({"Principal": {"AWS": "arn:aws:iam::123456789012:root"}})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_deny_without_transport_condition_denied if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": _policy(object.remove(_tls_statement, ["Condition"]))})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_deny_of_secure_requests_denied if {
+	doc := _with_statement({"Condition": {"Bool": {"aws:SecureTransport": "true"}}})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_deny_of_some_actions_in_a_list_denied if {
+	doc := _with_statement({"Action": ["s3:GetObject", "s3:PutObject"]})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+# IAM's other accepted shapes: every action as "*", the condition value in a list (as text or a
+# boolean), a single statement object instead of a list.
+test_all_actions_and_listed_conditions_allowed if {
+	every condition in [["false"], [false], ["true", "false"]] {
+		doc := _with_statement({"Action": "*", "Condition": {"Bool": {"aws:SecureTransport": condition}}})
+		count(s3_tls_only.deny) == 0 with input as doc
+	}
+}
+
+test_listed_secure_condition_denied if {
+	doc := _with_statement({"Condition": {"Bool": {"aws:SecureTransport": ["true", true]}}})
+	s3_tls_only.deny == _denied with input as doc
+}
+
+test_single_statement_object_allowed if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": json.marshal({"Version": "2012-10-17", "Statement": _tls_statement})})
+	count(s3_tls_only.deny) == 0 with input as doc
+}
+
+# A policy the plan holds only as an unknown value or an object is not proof of TLS.
+test_policy_not_text_denied if {
+	every policy in [{"Statement": [_tls_statement]}, null] {
+		doc := fixtures.with_inputs(fixtures.stack, fixtures.bucket_policy, {"policy": policy})
+		s3_tls_only.deny == _denied with input as doc
+	}
+}

@@ -55,3 +55,9 @@ test_disabled_and_silent_denied if {
 	doc := fixtures.with_inputs(fixtures.stack, fixtures.latency_alarm, {"actionsEnabled": false, "alarmActions": []})
 	alarm_actions_enabled.deny == _disabled | _no_action with input as doc
 }
+
+# An action that is not an ARN string (an unknown output) is no action, and does not fail the evaluation.
+test_non_text_alarm_action_denied if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.latency_alarm, {"alarmActions": [7, null]})
+	alarm_actions_enabled.deny == _no_action with input as doc
+}

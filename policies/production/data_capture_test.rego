@@ -35,3 +35,19 @@ test_no_capture_in_dev_allowed if {
 	dev := fixtures.in_environment(doc, "dev")
 	count(data_capture.deny) == 0 with input as dev
 }
+
+_denied_config := {{
+	"resource": fixtures.endpoint_config,
+	"message": "Endpoint configuration fraud-detector-serving-config must capture inference data to S3 (dataCaptureConfig with enableCapture, destinationS3Uri and a sampling percentage above 0)",
+}}
+
+test_capture_without_destination_denied if {
+	doc := fixtures.patch_resource(fixtures.stack, fixtures.endpoint_config, [{"op": "remove", "path": "/inputs/dataCaptureConfig/destinationS3Uri"}])
+	data_capture.deny == _denied_config with input as doc
+}
+
+# One percent is above 0.
+test_one_percent_sampling_allowed if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.endpoint_config, {"dataCaptureConfig": {"initialSamplingPercentage": 1}})
+	count(data_capture.deny) == 0 with input as doc
+}

@@ -39,3 +39,9 @@ test_single_instance_in_dev_allowed if {
 	dev := fixtures.in_environment(doc, "dev")
 	count(endpoint_min_instances.deny) == 0 with input as dev
 }
+
+# Exactly the minimum is enough.
+test_scaling_at_minimum_allowed if {
+	doc := fixtures.with_inputs(fixtures.stack, fixtures.scaling_target, {"minCapacity": data.parameters.prod.min_endpoint_instances})
+	count(endpoint_min_instances.deny) == 0 with input as doc
+}

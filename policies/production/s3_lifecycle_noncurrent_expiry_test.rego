@@ -121,3 +121,21 @@ test_default_retention_for_other_buckets_denied if {
 	doc := _with_scratch(29)
 	s3_lifecycle_noncurrent_expiry.deny == {{"resource": _scratch.urn, "message": _message("scratch", 30)}} with input as doc
 }
+
+# Suspended versioning keeps no new versions: no lifecycle rule is needed.
+test_suspended_versioning_without_lifecycle_allowed if {
+	suspended := fixtures.with_inputs(fixtures.stack, fixtures.bucket_versioning, {"versioningConfiguration": {"status": "Suspended"}})
+	doc := fixtures.without(suspended, fixtures.bucket_lifecycle)
+	count(s3_lifecycle_noncurrent_expiry.deny) == 0 with input as doc
+}
+
+# Filter fields left null limit nothing; any other filter field but an empty prefix does.
+test_filter_with_null_fields_allowed if {
+	doc := _with_rule(fixtures.stack, {"filter": {"prefix": "", "tag": null, "objectSizeGreaterThan": null}})
+	count(s3_lifecycle_noncurrent_expiry.deny) == 0 with input as doc
+}
+
+test_filter_with_empty_tag_denied if {
+	doc := _with_rule(fixtures.stack, {"filter": {"tag": ""}})
+	s3_lifecycle_noncurrent_expiry.deny == _denied with input as doc
+}

@@ -32,3 +32,12 @@ test_untaggable_type_allowed if {
 	doc := fixtures.with_resources(fixtures.stack, [extra])
 	count(required_tags.deny) == 0 with input as doc
 }
+
+# A tag value that is not text is not a tag value.
+test_non_text_tag_denied if {
+	doc := fixtures.patch_resource(fixtures.stack, fixtures.bucket, [{"op": "replace", "path": "/tags/cost-center", "value": 1000}])
+	required_tags.deny == {{
+		"resource": fixtures.bucket,
+		"message": "Resource platform-artifacts must carry non-empty tags cost-center",
+	}} with input as doc
+}

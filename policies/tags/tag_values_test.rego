@@ -37,3 +37,27 @@ test_empty_tag_left_to_required_tags_allowed if {
 	doc := fixtures.patch_resource(fixtures.stack, fixtures.bucket, [{"op": "replace", "path": "/tags/risk-tier", "value": ""}])
 	count(tag_values.deny) == 0 with input as doc
 }
+
+# Blank environment and model tags are the required-tags policy's findings too.
+test_blank_environment_and_model_tags_left_to_required_tags_allowed if {
+	doc := fixtures.patch_resource(fixtures.stack, fixtures.pipeline, [
+		{"op": "replace", "path": "/tags/environment", "value": " "},
+		{"op": "replace", "path": "/tags/model", "value": ""},
+	])
+	count(tag_values.deny) == 0 with input as doc
+}
+
+# A tag value that is not text is not blank, and is reported as found.
+test_environment_tag_not_text_denied if {
+	doc := fixtures.patch_resource(fixtures.stack, fixtures.model, [{"op": "replace", "path": "/tags/environment", "value": 7}])
+	tag_values.deny == {{
+		"resource": fixtures.model,
+		"message": "Resource fraud-detector-serving-model must carry the environment tag prod of its stack (found 7)",
+	}} with input as doc
+}
+
+# Resources of types that take no tags are not checked.
+test_untaggable_resource_ignored if {
+	doc := fixtures.patch_resource(fixtures.stack, fixtures.bucket_policy, [{"op": "replace", "path": "/tags", "value": {"environment": "staging", "data-classification": "secret"}}])
+	count(tag_values.deny) == 0 with input as doc
+}
