@@ -77,7 +77,7 @@ def test_example_specs_read_as_plain_data() -> None:
     assert type(data["feature_groups"]) is list
     assert lines[("metadata", "name")] == 4
     assert lines[("feature_groups", 1, "features", 2)] == 34
-    assert lines[("environments", "prod", "serving", "autoscaling")] == 100
+    assert lines[("environments", "prod", "serving", "autoscaling")] == 112
 
 
 def test_control_character(tmp_path: Path) -> None:
