@@ -46,6 +46,6 @@ deny contains violation if {
 	status != "Approved"
 	violation := {
 		"resource": lib.model_urn(model.name),
-		"message": sprintf("high-risk model %s must serve with an Approved model card in %s (found %s); set environments.%s.model_card.status: Approved once the card is reviewed", [model.name, input.environment, status, input.environment]),
+		"message": sprintf("high-risk model %s must serve with an Approved model card in %s (found %s); set environments.%s.model_card.status: Approved once the card is reviewed (mlops promote does, with the version it approves)", [model.name, input.environment, status, input.environment]),
 	}
 }

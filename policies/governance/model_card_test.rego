@@ -39,7 +39,7 @@ test_high_risk_model_with_a_draft_card_denied_in_prod if {
 	denied := model_card.deny with input as _with([_card("fraud-detector", "PendingReview"), _card("ticket-router", "Draft")])
 	denied == {{
 		"resource": fixtures.fraud_detector,
-		"message": "high-risk model fraud-detector must serve with an Approved model card in prod (found PendingReview); set environments.prod.model_card.status: Approved once the card is reviewed",
+		"message": "high-risk model fraud-detector must serve with an Approved model card in prod (found PendingReview); set environments.prod.model_card.status: Approved once the card is reviewed (mlops promote does, with the version it approves)",
 	}}
 }
 

@@ -266,3 +266,30 @@ def test_flow_style_is_refused_rather_than_rewritten() -> None:
     assert e.value.message == (
         "d.yaml:2: environments.prod: written in flow style ({...}); write it as a block mapping so mlops promote can edit it in place"
     )
+
+
+def test_promoting_a_high_risk_model_to_prod_approves_its_model_card(aws: LocalAws, project: Path) -> None:
+    seed_prod_registry(aws)
+    spec = project / "models" / "fraud-detector.yaml"
+    # The card not yet approved for prod: the prod gate fails model-card-approved until a promotion approves it.
+    spec.write_text(spec.read_text().replace("  prod:\n    model_card:\n      status: Approved\n", "  prod:\n"))
+    before = spec.read_text()
+    result = promote(project, "fraud-detector", "--version", "15", "--to", "prod")
+    assert result.exit_code == 0, result.output
+    assert "  model card: set environments.prod.model_card.status = Approved (was Draft): this promotion approves it" in result.output
+    after = spec.read_text()
+    assert inserted_lines(before.replace("pinned_version: 14", "pinned_version: 15"), after) == [
+        "    model_card:\n", "      status: Approved\n",
+    ]
+    entry = ledger(project)[-1]
+    assert (entry["kind"], entry["model_card_status_before"], entry["model_card_status_after"]) == ("promotion", "Draft", "Approved")
+    # A low-risk model's card is not the promotion's to approve.
+    from mlops.live.promote import _approves_card
+    from mlops.plan import load_inputs
+
+    specs = {s.spec.name: s for s in load_inputs(project, "prod").specs}
+    from mlops.policy_gate import load_governance
+
+    data = load_governance(project, load_inputs(project, "prod").stack).bundle.data
+    assert _approves_card(data, "prod", specs["fraud-detector"]) and not _approves_card(data, "prod", specs["ticket-router"])
+    assert not _approves_card(data, "staging", specs["fraud-detector"])

@@ -79,6 +79,9 @@ def _print_promotion(p: Promotion) -> None:
     if p.changes_spec:
         key = f"environments.{p.environment}.registry.pinned_version"
         out.print(f"  spec: {verb} {key} = {facts['version']} in {p.spec_path} (was {p.previous_pin})")
+        if p.card_status_after != p.card_status_before:
+            card = f"environments.{p.environment}.model_card.status"
+            out.print(f"  model card: {verb} {card} = {p.card_status_after} (was {p.card_status_before}): this promotion approves it")
         out.print(p.spec_diff(), markup=False, end="")
     if p.ledger_entry:
         out.print(f"  audit ledger: promotion entry {p.ledger_entry['seq']} ({p.ledger_entry['hash'][:12]}) appended")

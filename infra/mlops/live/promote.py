@@ -9,7 +9,10 @@ Order of work, each step able to refuse with nothing changed:
    approves it, and it only happens if everything else holds;
 then the package is approved (`ApprovalDescription` names who and why), the pin is written into
 `environments.<env>.registry.pinned_version` of the model's spec file (every other byte kept),
-and a `promotion` entry is appended to the audit ledger.
+and a `promotion` entry is appended to the audit ledger. Promoting a high-risk model to an
+environment whose policies want its model card Approved (`require_approved_model_card`, prod)
+is that approval too: `environments.<env>.model_card.status: Approved` is written with the pin,
+gated with it, and recorded in the entry.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from ..policy_gate import gate_stack, governance_for, run_gate
 from ..specs.loader import LoadedSpec, StackFile, load_stack_settings, stack_names
 from .aws import AwsContext, call, live_context
 from .registry import PACKAGE_ARN, expected_group, facts_with_context, metric_problem, package_facts
-from .specfile import pin_path, set_value
+from .specfile import card_status_path, pin_path, set_value
 
 APPROVED = "Approved"
 REJECTED = "Rejected"
@@ -61,6 +64,9 @@ class Promotion:
     gate_report: Path | None = None
     dry_run: bool = False
     ledger_entry: dict[str, Any] | None = None
+    # The model card's status in the environment before and after (equal when promotion leaves it).
+    card_status_before: str | None = None
+    card_status_after: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -139,6 +145,10 @@ def promote(
     pinned = int(facts["version"])
     before = loaded.source.read_text(encoding="utf-8")
     after = set_value(before, loaded.source, pin_path(environment), pinned)
+    card_before = loaded.spec.model_card.status.value
+    approves_card = _approves_card(governance.bundle.data, environment, loaded) and card_before != APPROVED
+    if approves_card:
+        after = set_value(after, loaded.source, card_status_path(environment), APPROVED)
     evaluation = loaded.spec.training.evaluation
     promotion = Promotion(
         model=model,
@@ -161,6 +171,8 @@ def promote(
             "source": facts["metrics_source"],
         },
         dry_run=dry_run,
+        card_status_before=card_before,
+        card_status_after=APPROVED if approves_card else card_before,
     )
     # The gate runs on the spec with the new pin, evaluated in memory: the user's files change
     # only once everything has passed.
@@ -188,6 +200,13 @@ def promote(
     if not dry_run:
         _apply(ctx, promotion, project_dir, actor, reason.strip())
     return promotion
+
+
+def _approves_card(data: dict[str, Any], environment: str, loaded: LoadedSpec) -> bool:
+    """Whether promoting this model to `environment` is the approval of its model card: a high-risk
+    model where the policies' parameters require approved cards (policy model-card-approved)."""
+    parameters = (data.get("parameters") or {}).get(environment) or {}
+    return loaded.spec.metadata.risk_tier.value == "high" and parameters.get("require_approved_model_card") is True
 
 
 def _find_model(inputs: PlanInputs, model: str) -> LoadedSpec:
@@ -259,6 +278,8 @@ def _apply(ctx: AwsContext, promotion: Promotion, project_dir: Path, actor: str,
         "approval_status_after": APPROVED,
         "approval_description": promotion.approval_description,
         "metric": promotion.metric,
+        "model_card_status_before": promotion.card_status_before,
+        "model_card_status_after": promotion.card_status_after,
         "spec_file": relative_report_path(promotion.spec_path, project_dir),
         "spec_sha256_before": hashlib.sha256(promotion.spec_before.encode("utf-8")).hexdigest(),
         "spec_sha256_after": hashlib.sha256(promotion.spec_after.encode("utf-8")).hexdigest(),

@@ -29,8 +29,16 @@ def pin_path(environment: str) -> tuple[str, ...]:
     return ("environments", environment, "registry", "pinned_version")
 
 
-def set_value(text: str, source: Path, keys: tuple[str, ...], value: int) -> str:
-    """`text` with the mapping value at `keys` set to the integer `value`; missing keys are created."""
+def card_status_path(environment: str) -> tuple[str, ...]:
+    """Where an environment's model card status lives in a spec file."""
+    return ("environments", environment, "model_card", "status")
+
+
+def set_value(text: str, source: Path, keys: tuple[str, ...], value: int | str) -> str:
+    """`text` with the mapping value at `keys` set to `value` (an integer, or a plain word such as
+    Approved, which YAML reads back as the same string); missing keys are created."""
+    if isinstance(value, str) and not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", value):
+        raise ProgramError(f"set_value writes integers and plain words only; {value!r} would need quoting")
     try:
         document = YAML(typ="rt").load(text)
     except YAMLError as e:
@@ -82,7 +90,7 @@ def _indent_step(document: CommentedMap) -> int:
     return 2
 
 
-def _replace_scalar(lines: list[str], node: CommentedMap, key: str, value: int, source: Path, dotted: str) -> None:
+def _replace_scalar(lines: list[str], node: CommentedMap, key: str, value: int | str, source: Path, dotted: str) -> None:
     line_no, column = node.lc.key(key)
     line = lines[line_no]
     match = re.compile(rf"{re.escape(str(key))}\s*:").match(line, column)
@@ -99,7 +107,7 @@ def _replace_scalar(lines: list[str], node: CommentedMap, key: str, value: int, 
     lines[line_no] = f"{line[: match.end()]} {value}{tail}\n"
 
 
-def _insert(lines: list[str], node: CommentedMap, keys: tuple[str, ...], value: int, step: int, *, top: bool) -> None:
+def _insert(lines: list[str], node: CommentedMap, keys: tuple[str, ...], value: int | str, step: int, *, top: bool) -> None:
     """Add `keys` (nested) with `value` as the last entry of the block mapping `node`."""
     if node:
         column = node.lc.key(next(iter(node)))[1]
@@ -112,7 +120,7 @@ def _insert(lines: list[str], node: CommentedMap, keys: tuple[str, ...], value: 
     lines[end:end] = new
 
 
-def _open_empty(lines: list[str], node: CommentedMap, key: str, keys: tuple[str, ...], value: int, step: int) -> None:
+def _open_empty(lines: list[str], node: CommentedMap, key: str, keys: tuple[str, ...], value: int | str, step: int) -> None:
     """`key:` (or `key: {}` / `key: ~`) becomes a block mapping holding `keys`."""
     line_no, column = node.lc.key(key)
     line = lines[line_no]
@@ -143,7 +151,7 @@ def _block_end(lines: list[str], last_key_line: int, column: int) -> int:
     return end
 
 
-def _nested(keys: tuple[str, ...], value: int, column: int, step: int) -> list[str]:
+def _nested(keys: tuple[str, ...], value: int | str, column: int, step: int) -> list[str]:
     out = []
     for depth, key in enumerate(keys):
         pad = " " * (column + depth * step)
@@ -151,7 +159,7 @@ def _nested(keys: tuple[str, ...], value: int, column: int, step: int) -> list[s
     return out
 
 
-def _check(before: str, after: str, keys: tuple[str, ...], value: int, source: Path) -> None:
+def _check(before: str, after: str, keys: tuple[str, ...], value: int | str, source: Path) -> None:
     """The edit must change exactly one value: the reparsed document equals the old one with it set."""
     expected = copy.deepcopy(plain(YAML(typ="rt").load(before)))
     node = expected
