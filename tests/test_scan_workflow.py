@@ -8,12 +8,9 @@ region, the scan step's exit code (with a stand-in `mlops`), the job summary and
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -21,39 +18,12 @@ from ruamel.yaml import YAML
 from mlops.reports import REPORT_FILES
 
 from .conftest import REPO
+from .workflow_support import EXPRESSION, Workflow, run_script, validate
 
 WORKFLOW = REPO / ".github" / "workflows" / "mlops-scan.yml"
-EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_workflow = Workflow(WORKFLOW)
+load, steps, step, uses = _workflow.load, _workflow.steps, _workflow.step, _workflow.uses
 SCAN_DIR = "reports/${{ matrix.stack }}/scan"
-
-
-def load() -> dict[str, Any]:
-    return YAML(typ="safe").load(WORKFLOW.read_text())
-
-
-def validate(path: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-
-def steps(job: str) -> list[dict[str, Any]]:
-    return load()["jobs"][job]["steps"]
-
-
-def step(job: str, name: str) -> dict[str, Any]:
-    [found] = [s for s in steps(job) if s.get("name") == name]
-    return found
-
-
-def uses(job: str, action: str) -> dict[str, Any]:
-    [found] = [s for s in steps(job) if s.get("uses", "").startswith(action + "@")]
-    return found
-
-
-def run_script(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A `run:` block as the runner executes it (bash -e), with its environment."""
-    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def outputs(path: Path) -> dict[str, str]:

@@ -8,46 +8,20 @@ body and the final verdict.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
 from .conftest import REPO
+from .workflow_support import EXPRESSION, Workflow, run_script, validate
 
 WORKFLOW = REPO / ".github" / "workflows" / "mlops-preview.yml"
+_workflow = Workflow(WORKFLOW)
+load, steps, step, uses = _workflow.load, _workflow.steps, _workflow.step, _workflow.uses
 MARKER = "<!-- mlops-preview -->"
-EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
-
-
-def load() -> dict[str, Any]:
-    return YAML(typ="safe").load(WORKFLOW.read_text())
-
-
-def validate(path: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-
-def steps(job: str) -> list[dict[str, Any]]:
-    return load()["jobs"][job]["steps"]
-
-
-def step(job: str, name: str) -> dict[str, Any]:
-    [found] = [s for s in steps(job) if s.get("name") == name]
-    return found
-
-
-def run_script(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A `run:` block as the runner executes it (bash -e), with its environment."""
-    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def repo_stacks() -> list[str]:
