@@ -10,71 +10,42 @@ its inputs is reported unverified by the conformance control.
 
 from __future__ import annotations
 
-from . import (
-    appautoscaling_policy,
-    appautoscaling_target,
-    cloudwatch_metric_alarm,
-    events_rule,
-    events_target,
-    iam_role,
-    iam_role_policy,
-    kms_alias,
-    kms_key,
-    s3_bucket,
-    s3_bucket_lifecycle_configuration,
-    s3_bucket_logging,
-    s3_bucket_policy,
-    s3_bucket_public_access_block,
-    s3_bucket_server_side_encryption_configuration,
-    s3_bucket_versioning,
-    sagemaker_data_quality_job_definition,
-    sagemaker_endpoint,
-    sagemaker_endpoint_configuration,
-    sagemaker_feature_group,
-    sagemaker_model,
-    sagemaker_model_card,
-    sagemaker_model_package_group,
-    sagemaker_model_quality_job_definition,
-    sagemaker_monitoring_schedule,
-    sagemaker_pipeline,
-    sns_topic,
-    sns_topic_subscription,
-)
+import importlib
+
 from .base import GROUP, Fields, InputPath, ResourceType, Rule, SpecPath, format_path, matches, parse_pattern
 
-ENTRIES: tuple[ResourceType, ...] = tuple(
-    module.RESOURCE
-    for module in (
-        appautoscaling_policy,
-        appautoscaling_target,
-        cloudwatch_metric_alarm,
-        events_rule,
-        events_target,
-        iam_role,
-        iam_role_policy,
-        kms_alias,
-        kms_key,
-        s3_bucket,
-        s3_bucket_lifecycle_configuration,
-        s3_bucket_logging,
-        s3_bucket_policy,
-        s3_bucket_public_access_block,
-        s3_bucket_server_side_encryption_configuration,
-        s3_bucket_versioning,
-        sagemaker_data_quality_job_definition,
-        sagemaker_endpoint,
-        sagemaker_endpoint_configuration,
-        sagemaker_feature_group,
-        sagemaker_model,
-        sagemaker_model_card,
-        sagemaker_model_package_group,
-        sagemaker_model_quality_job_definition,
-        sagemaker_monitoring_schedule,
-        sagemaker_pipeline,
-        sns_topic,
-        sns_topic_subscription,
-    )
+# One module per resource type the program emits, each defining RESOURCE.
+MODULES: tuple[str, ...] = (
+    "appautoscaling_policy",
+    "appautoscaling_target",
+    "cloudwatch_metric_alarm",
+    "events_rule",
+    "events_target",
+    "iam_role",
+    "iam_role_policy",
+    "kms_alias",
+    "kms_key",
+    "s3_bucket",
+    "s3_bucket_lifecycle_configuration",
+    "s3_bucket_logging",
+    "s3_bucket_policy",
+    "s3_bucket_public_access_block",
+    "s3_bucket_server_side_encryption_configuration",
+    "s3_bucket_versioning",
+    "sagemaker_data_quality_job_definition",
+    "sagemaker_endpoint",
+    "sagemaker_endpoint_configuration",
+    "sagemaker_feature_group",
+    "sagemaker_model",
+    "sagemaker_model_card",
+    "sagemaker_model_package_group",
+    "sagemaker_model_quality_job_definition",
+    "sagemaker_monitoring_schedule",
+    "sagemaker_pipeline",
+    "sns_topic",
+    "sns_topic_subscription",
 )
+ENTRIES: tuple[ResourceType, ...] = tuple(importlib.import_module(f"{__name__}.{name}").RESOURCE for name in MODULES)
 CATALOGUE: dict[str, ResourceType] = {token: entry for entry in ENTRIES for token in (entry.token, *entry.aliases)}
 
 
