@@ -111,6 +111,14 @@ def _aligned(inputs: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(aligned)
 
 
+def _drop(target: dict[str, Any], path: tuple[str | int, ...]) -> None:
+    node: Any = target
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
 def _dotted(text: str) -> tuple[str | int, ...]:
     return tuple(parse_pattern(text)) if text else ()
 
@@ -241,6 +249,8 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
     }
     identified |= {_dotted(source.input) for source in read.by.values() if isinstance(source, Ref)}
     direct = {_dotted(path) for path in [*read.fields, *(extra[1] for extra in read.extra)]}
+    unset = [_dotted(path) for path in read.unset_when_absent]
+    seen: dict[tuple[str | int, ...], list[tuple[tuple[str | int, ...], Any]]] = {}
     mapped = 0
     for request_path, input_path in requests[0].request.origins.items():
         input_path = _aligned(planned["inputs"], input_path)
@@ -253,11 +263,23 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
                 answer_path = (*replacement, *request_path[len(prefix):])
                 break
         value = _get(found, answer_path)
+        block = next((b for b in unset if input_path[: len(b)] == b), None)
+        if block is not None:
+            seen.setdefault(block, []).append((input_path, value))
+            continue
         if value is None:
             _set(inputs, input_path, UNKNOWN)
             not_read.append(catalogue.format_path(input_path))
         else:
             _set(inputs, input_path, value)
+    for block, values in seen.items():
+        if all(value is None for _, value in values):
+            _drop(inputs, block)  # the deployed resource does not have the block at all: a fact
+            continue
+        for input_path, value in values:  # the block is there: fields it lacks are not known
+            _set(inputs, input_path, UNKNOWN if value is None else value)
+            if value is None:
+                not_read.append(catalogue.format_path(input_path))
     for _operation, input_path, key in read.extra:
         value = found.get(key)
         _set(inputs, _dotted(input_path), UNKNOWN if value is None else value)

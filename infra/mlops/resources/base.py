@@ -260,6 +260,9 @@ class Read:
     listed: tuple[str, str, str] | None = None
     # More calls with the same finding members, each filling one input: (operation, input path, answer key).
     extra: tuple[tuple[str, str, str], ...] = ()
+    # Optional blocks the Describe answer leaves out when they are not set (input paths): their
+    # absence is a fact ("off"), not a field the endpoint could not show.
+    unset_when_absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ RESOURCE = ResourceType(
     read=Read(
         "sagemaker",
         "DescribeEndpointConfig",
+        # DescribeEndpointConfig answers these only when the configuration has them.
+        unset_when_absent=("dataCaptureConfig", "asyncInferenceConfig", "kmsKeyArn"),
         by={"EndpointConfigName": Via("aws:sagemaker/endpoint:Endpoint", input="endpointConfigName", path="EndpointConfigName")},
     ),
 )
