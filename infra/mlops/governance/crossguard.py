@@ -51,6 +51,7 @@ from ..plan import load_inputs
 from ..policy_gate import load_governance
 from ..policy_input import attribute_models, policy_document, resource_entry
 from ..reports.redact import Redactor, secrets_for
+from ..resources.inputs import input_names
 from ..specs.plaintext_secrets import suspected_secrets
 from ..specs.loader import LoadedSpec, secure_value
 from ..specs.stack import StackConfig
@@ -100,13 +101,20 @@ def resources_from_crossguard(args_resources: Iterable[Any]) -> list[dict[str, A
             resource.name,
             resource.parent.urn if resource.parent is not None else None,
             [d.urn for d in resource.dependencies],
-            _plain(resource.props),
+            _inputs_only(resource.resource_type, _plain(resource.props)),
         )
         for resource in args_resources
     ]
     # The offline plan's rule for untaggable resources; shared here so both paths agree.
     attribute_models(entries)
     return entries
+
+
+def _inputs_only(type_token: str, props: dict[str, Any]) -> dict[str, Any]:
+    """A resource's inputs: the engine hands stack policies its outputs (inputs plus `arn`, `id`,
+    `tagsAll`, provider defaults), which an offline plan never has and the policies never read."""
+    names = input_names(type_token)
+    return props if names is None else {k: v for k, v in props.items() if k in names}
 
 
 def _plain(value: Any) -> Any:
@@ -183,7 +191,7 @@ class StackGate:
     def resource_result(self, args: ResourceValidationArgs) -> tuple[GateResult, dict[str, Any]]:
         """The gate on a document holding only this resource: what its resource-local controls say
         before its step runs. The model is its tag's, else the one its name starts with."""
-        entry = resource_entry(args.urn, args.resource_type, args.name, None, [], _plain(args.props))
+        entry = resource_entry(args.urn, args.resource_type, args.name, None, [], _inputs_only(args.resource_type, _plain(args.props)))
         if entry["model"] is None:
             names = sorted((item.spec.name for item in self.specs), key=len, reverse=True)
             entry["model"] = next((n for n in names if args.name == n or args.name.startswith(n + "-")), None)
