@@ -170,10 +170,16 @@ def test_the_gate_never_decides_a_check_that_depends_on_an_unknown_value(unready
 
 def _as_outputs(resource: dict[str, Any], value: Any) -> dict[str, Any]:
     """The resource as the engine hands AnalyzeStack after a step: its outputs, that is its inputs
-    plus what the provider computed (`value` for each: known after an update, unknown in a preview)."""
+    plus what the provider computes for its type (`value` for each: known after an update, unknown
+    in a preview)."""
+    from mlops.resources.inputs import output_only_names
+
     if resource["type"].startswith("mlops:"):
         return resource
-    return {**resource, "inputs": {**resource["inputs"], "arn": value, "id": value, "tagsAll": {"x": "y"} if value != UNKNOWN else UNKNOWN}}
+    computed = {name: value for name in output_only_names(resource["type"]) - {"urn"}}
+    if "tagsAll" in computed and value != UNKNOWN:
+        computed["tagsAll"] = {**resource["inputs"].get("tags", {}), "x": "y"}
+    return {**resource, "inputs": {**resource["inputs"], **computed}}
 
 
 def test_stack_policies_judge_inputs_not_the_outputs_the_engine_adds(unready) -> None:

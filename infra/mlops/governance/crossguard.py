@@ -51,7 +51,7 @@ from ..plan import load_inputs
 from ..policy_gate import load_governance
 from ..policy_input import attribute_models, policy_document, resource_entry
 from ..reports.redact import Redactor, secrets_for
-from ..resources.inputs import input_names
+from ..resources.inputs import output_only_names
 from ..specs.plaintext_secrets import suspected_secrets
 from ..specs.loader import LoadedSpec, secure_value
 from ..specs.stack import StackConfig
@@ -112,9 +112,10 @@ def resources_from_crossguard(args_resources: Iterable[Any]) -> list[dict[str, A
 
 def _inputs_only(type_token: str, props: dict[str, Any]) -> dict[str, Any]:
     """A resource's inputs: the engine hands stack policies its outputs (inputs plus `arn`, `id`,
-    `tagsAll`, provider defaults), which an offline plan never has and the policies never read."""
-    names = input_names(type_token)
-    return props if names is None else {k: v for k, v in props.items() if k in names}
+    `tagsAll`, …), which an offline plan never has and the policies never read. What the provider
+    declares as an output and not as an input is left out; anything else is kept, to be judged."""
+    outputs = output_only_names(type_token)
+    return {k: v for k, v in props.items() if k not in outputs}
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,37 @@ import sys
 _SDKS = {"aws": "pulumi_aws", "aws-native": "pulumi_aws_native"}
 
 
+def _getter_names(cls: type) -> frozenset[str]:
+    return frozenset(
+        n for member in vars(cls).values() if isinstance(member, property)
+        if isinstance(n := getattr(member.fget, "_pulumi_name", None), str)
+    )
+
+
+@functools.cache
+def output_only_names(type_token: str) -> frozenset[str]:
+    """The properties a provider resource type has as outputs but not as inputs (`arn`, `tagsAll`,
+    …), plus the engine's `id` and `urn`: what the engine adds to a resource's inputs."""
+    inputs = input_names(type_token)
+    resource = _resource_class(type_token)
+    if inputs is None or resource is None:
+        return frozenset({"id", "urn"})
+    return (_getter_names(resource) - inputs) | {"id", "urn"}
+
+
+def _resource_class(type_token: str) -> type | None:
+    package, _, rest = type_token.partition(":")
+    sdk = _SDKS.get(package)
+    if sdk is None or rest.count(":") != 1:
+        return None
+    module_path, class_name = rest.split(":")
+    try:
+        resource = getattr(importlib.import_module(f"{sdk}.{module_path.split('/')[0]}"), class_name, None)
+    except ImportError:
+        return None
+    return resource if isinstance(resource, type) else None
+
+
 @functools.cache
 def input_names(type_token: str) -> frozenset[str] | None:
     """The camelCase input names of a provider resource type; None when its SDK class is unknown."""
