@@ -242,12 +242,7 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
     if not requests:
         return inputs, not_read
     renames = sorted(((_dotted(k), _dotted(v)) for k, v in read.answer.items()), key=lambda kv: -len(kv[0]))
-    # The inputs that found the resource (directly, or in the template of its name or ARN) are what they are.
-    identified = {_dotted(source) for source in read.by.values() if isinstance(source, str) and "{" not in source} | {
-        _dotted(variable) for source in read.by.values() if isinstance(source, str)
-        for variable in re.findall(r"\{(\w+)\}", source) if variable not in ("region", "account")
-    }
-    identified |= {_dotted(source.input) for source in read.by.values() if isinstance(source, Ref)}
+    identified = _identifying_inputs(read)
     direct = {_dotted(path) for path in [*read.fields, *(extra[1] for extra in read.extra)]}
     unset = [_dotted(path) for path in read.unset_when_absent]
     seen: dict[tuple[str | int, ...], list[tuple[tuple[str | int, ...], Any]]] = {}
@@ -267,32 +262,41 @@ def _live_inputs(entry: catalogue.ResourceType, planned: dict[str, Any], found: 
         if block is not None:
             seen.setdefault(block, []).append((input_path, value))
             continue
-        if value is None:
-            _set(inputs, input_path, UNKNOWN)
-            not_read.append(catalogue.format_path(input_path))
-        else:
-            _set(inputs, input_path, value)
+        _record(inputs, input_path, value, not_read)
     for block, values in seen.items():
         if all(value is None for _, value in values):
             _drop(inputs, block)  # the deployed resource does not have the block at all: a fact
             continue
         for input_path, value in values:  # the block is there: fields it lacks are not known
-            _set(inputs, input_path, UNKNOWN if value is None else value)
-            if value is None:
-                not_read.append(catalogue.format_path(input_path))
+            _record(inputs, input_path, value, not_read)
     for _operation, input_path, key in read.extra:
-        value = found.get(key)
-        _set(inputs, _dotted(input_path), UNKNOWN if value is None else value)
-        if value is None:
-            not_read.append(input_path)
+        _record(inputs, _dotted(input_path), found.get(key), not_read)
     for input_path, answer_path in read.fields.items():
-        value = _get(found, _dotted(answer_path))
-        _set(inputs, _dotted(input_path), UNKNOWN if value is None else value)
-        if value is None:
-            not_read.append(input_path)
+        _record(inputs, _dotted(input_path), _get(found, _dotted(answer_path)), not_read)
     if mapped and len(not_read) >= mapped and not any(key != "ResponseMetadata" for key in found):
         raise _NothingThere
     return inputs, not_read
+
+
+def _identifying_inputs(read: Read) -> set[tuple[str | int, ...]]:
+    """The inputs that found the resource — directly, through another resource's name, or in the
+    template of its name or ARN: what they are, not read back."""
+    found_by: set[tuple[str | int, ...]] = set()
+    for source in read.by.values():
+        if isinstance(source, Ref):
+            found_by.add(_dotted(source.input))
+        elif isinstance(source, str) and "{" in source:
+            found_by.update(_dotted(v) for v in re.findall(r"\{(\w+)\}", source) if v not in ("region", "account"))
+        elif isinstance(source, str):
+            found_by.add(_dotted(source))
+    return found_by
+
+
+def _record(inputs: dict[str, Any], input_path: tuple[str | int, ...], value: Any, not_read: list[str]) -> None:
+    """The deployed value at an input path, or the unknown value (and the path noted) when it was not read."""
+    _set(inputs, input_path, UNKNOWN if value is None else value)
+    if value is None:
+        not_read.append(catalogue.format_path(input_path))
 
 
 class _Missing(Exception):
