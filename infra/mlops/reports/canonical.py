@@ -31,7 +31,6 @@ SCHEMA_FILE = "policy-report.schema.json"
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 MODEL = "aws:sagemaker/model:Model"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"
 MONITORING = "monitoring"  # any Model Monitor job definition or schedule, see _kind()
 
 # Where a policy's finding is fixed in the model spec: a path, or a path per resource kind.
