@@ -46,8 +46,8 @@ def test_unknown_field_lists_the_accepted_ones(tmp_path: Path) -> None:
     line = text.splitlines().index("  autoscalling: {}") + 1
     assert problems_of(e) == [
         f"{path}:{line}: serving.autoscalling: unknown field 'autoscalling'; expected one of: async_inference, "
-        "autoscaling, data_capture, deployment, environment, image_uri, initial_instance_count, instance_type, mode, "
-        "network_isolation, serverless"
+        "autoscaling, batch, data_capture, deployment, environment, image_uri, initial_instance_count, instance_type, mode, "
+        "network_isolation, serverless, shadow, variants"
     ]
 
 
@@ -166,7 +166,8 @@ def test_stack_config_unknown_key_and_bad_region(empty_project: Path) -> None:
         load_stack_settings(empty_project, "dev")
     assert problems_of(e) == [
         f"{path}:8: mlops:alertMail: unknown setting; expected one of: mlops:environment, mlops:namePrefix, mlops:owner, "
-        "mlops:team, mlops:costCenter, mlops:alertEmail, mlops:network, mlops:modelsDir, mlops:policyTimeout, mlops:opaUrl"
+        "mlops:team, mlops:costCenter, mlops:alertEmail, mlops:network, mlops:modelsDir, mlops:policyTimeout, mlops:opaUrl, "
+        "mlops:experimentTracking"
     ]
     path.write_text(path.read_text().replace("  mlops:alertMail: x@example.com\n", ""))
     with pytest.raises(InputError) as e:

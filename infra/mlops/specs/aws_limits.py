@@ -172,6 +172,17 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "TRAFFIC_WAIT_INTERVAL_SECONDS": (
         "sagemaker", "CreateEndpoint", "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds",
     ),
+    # serving.variants[].name, serving.shadow.name
+    "VARIANT_NAME": ("sagemaker", "CreateEndpointConfig", "ProductionVariants[].VariantName"),
+    # serving.batch: the transform step of the batch pipeline
+    "TRANSFORM_INSTANCE_TYPES": ("sagemaker", "CreateTransformJob", "TransformResources.InstanceType"),
+    "TRANSFORM_MAX_PAYLOAD_MB": ("sagemaker", "CreateTransformJob", "MaxPayloadInMB"),
+    "TRANSFORM_SPLIT_TYPES": ("sagemaker", "CreateTransformJob", "TransformInput.SplitType"),
+    "TRANSFORM_CONTENT_TYPE": ("sagemaker", "CreateTransformJob", "TransformInput.ContentType"),
+    # the stack's mlops:experimentTracking
+    "TRACKING_SERVER_SIZES": ("sagemaker", "CreateMlflowTrackingServer", "TrackingServerSize"),
+    "MLFLOW_VERSION": ("sagemaker", "CreateMlflowTrackingServer", "MlflowVersion"),
+    "MAINTENANCE_WINDOW_START": ("sagemaker", "CreateMlflowTrackingServer", "WeeklyMaintenanceWindowStart"),
 }
 
 # BEGIN GENERATED from botocore 1.44.8 by `python -m mlops.specs.aws_limits --write`; edit SOURCES, not this block
@@ -334,6 +345,48 @@ SERVERLESS_MAX_CONCURRENCY = Count("SageMaker ServerlessMaxConcurrency", minimum
 ASYNC_MAX_CONCURRENT_INVOCATIONS = Count("SageMaker MaxConcurrentInvocationsPerInstance", minimum=1, maximum=1000)
 CAPTURE_SAMPLING_PERCENTAGE = Count("SageMaker SamplingPercentage", minimum=0, maximum=100)
 TRAFFIC_WAIT_INTERVAL_SECONDS = Count("SageMaker WaitIntervalInSeconds", minimum=0, maximum=3600)
+VARIANT_NAME = Text("SageMaker VariantName", min_length=0, max_length=63, pattern="[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+TRANSFORM_INSTANCE_TYPES = Choice(
+    "SageMaker TransformInstanceType",
+    (
+        "ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.c4.xlarge", "ml.c5.18xlarge", "ml.c5.2xlarge",
+        "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge",
+        "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.large", "ml.c6i.xlarge",
+        "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.2xlarge", "ml.c7i.48xlarge", "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge",
+        "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge",
+        "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge",
+        "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge",
+        "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.inf2.8xlarge",
+        "ml.inf2.xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.xlarge",
+        "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.large", "ml.m5.xlarge",
+        "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge",
+        "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge",
+        "ml.p2.16xlarge", "ml.p2.8xlarge", "ml.p2.xlarge", "ml.p3.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge",
+        "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge",
+        "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge",
+        "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge",
+        "ml.trn1.2xlarge", "ml.trn1.32xlarge",
+    ),
+)
+TRANSFORM_MAX_PAYLOAD_MB = Count("SageMaker MaxPayloadInMB", minimum=0, maximum=None)
+TRANSFORM_SPLIT_TYPES = Choice(
+    "SageMaker SplitType",
+    (
+        "Line", "None", "RecordIO", "TFRecord",
+    ),
+)
+TRANSFORM_CONTENT_TYPE = Text("SageMaker ContentType", min_length=0, max_length=256, pattern=".*")
+TRACKING_SERVER_SIZES = Choice(
+    "SageMaker TrackingServerSize",
+    (
+        "Large", "Medium", "Small",
+    ),
+)
+MLFLOW_VERSION = Text("SageMaker MlflowVersion", min_length=0, max_length=16, pattern="[0-9]*.[0-9]*.[0-9]*")
+MAINTENANCE_WINDOW_START = Text("SageMaker WeeklyMaintenanceWindowStart", min_length=0, max_length=9, pattern="(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)")
 # END GENERATED
 
 _BLOCK = re.compile(r"^# BEGIN GENERATED[^\n]*\n(.*?)^# END GENERATED$", re.DOTALL | re.MULTILINE)

@@ -266,6 +266,9 @@ class Feature(Strict):
     name: FeatureName
     type: FeatureType
     pii: bool = False
+    # A protected or otherwise sensitive attribute (age, sex, nationality…): fairness is measured
+    # across its values, so a model that has one must name it as a bias facet (policy `bias-facets-declared`).
+    sensitive: bool = False
 
 
 class FeatureGroup(Strict):
@@ -338,6 +341,27 @@ class Triggers(Strict):
     on_new_data: NewDataTrigger | None = None
 
 
+class PipelineCheck(Strict):
+    """One check step of the training pipeline before registration: its result and its baseline are
+    registered with the model package (drift-check baselines and model metrics)."""
+
+    enabled: bool = True
+    # Skip the check but still register the last baseline: for a first run, or after a reviewed data change.
+    skip_check: bool = False
+    # Compute a fresh baseline from this run's data and register it.
+    register_new_baseline: bool = False
+    instance_type: MonitoringInstanceType = "ml.m5.xlarge"
+
+
+class PipelineChecks(Strict):
+    """Checks the training pipeline runs on the prepared training data before it registers a model:
+    a data-quality check (QualityCheckStep, Model Monitor's analyzer) and a pre-training bias check
+    (ClarifyCheckStep, SageMaker Clarify) whose label and facets are `monitoring.bias`'s."""
+
+    data_quality: PipelineCheck | None = None
+    bias: PipelineCheck | None = None
+
+
 def _hyperparameter_value(value: Any) -> str | int | float | bool:
     """Text, a number or true/false; SageMaker receives it as the text `str(value)`, as the SDK sends it."""
     if not isinstance(value, (str, int, float)):  # bool is an int
@@ -379,6 +403,7 @@ class Training(Strict):
     ] = Field(min_length=1)
     evaluation: Evaluation
     triggers: Triggers = Field(default_factory=Triggers)
+    checks: PipelineChecks = Field(default_factory=PipelineChecks)
 
     @model_validator(mode="after")
     def _framework_or_image(self) -> Training:
@@ -438,6 +463,9 @@ class ServingMode(StrEnum):
     REALTIME = "realtime"
     SERVERLESS = "serverless"
     ASYNC = "async"
+    # No endpoint: a SageMaker pipeline runs a batch transform of the registered model on a
+    # schedule or when new data lands (`serving.batch`).
+    BATCH = "batch"
 
 
 class Autoscaling(Strict):
@@ -496,6 +524,56 @@ class DataCapture(Strict):
     sampling_percent: int = Field(default=100, ge=1, le=aws_limits.CAPTURE_SAMPLING_PERCENTAGE.maximum)
 
 
+VariantName = Annotated[str, StringConstraints(min_length=1), _within(aws_limits.VARIANT_NAME)]
+TransformInstanceType = _one_of(aws_limits.TRANSFORM_INSTANCE_TYPES)
+# The name of the endpoint's single production variant when no `serving.variants` are declared.
+PRIMARY_VARIANT = "primary"
+
+
+class Variant(Strict):
+    """One production variant of an A/B test: a pinned model package version, its share of the
+    traffic and its own instances (the serving instance settings when not given)."""
+
+    name: VariantName
+    model_version: int = Field(ge=1, le=aws_limits.INTEGER_MAX)
+    # Percent of the requests this variant answers; the weights of all variants sum to 100.
+    weight: int = Field(ge=0, le=100)
+    instance_type: EndpointInstanceType | None = None
+    initial_instance_count: int | None = Field(default=None, ge=1, le=100)
+
+
+class ShadowVariant(Strict):
+    """A challenger that receives a copy of the production traffic; its answers are captured, never returned."""
+
+    name: VariantName = "shadow"
+    model_version: int = Field(ge=1, le=aws_limits.INTEGER_MAX)
+    # Percent of the production requests copied to the shadow.
+    traffic_percent: int = Field(default=100, ge=1, le=100)
+    instance_type: EndpointInstanceType | None = None
+    initial_instance_count: int | None = Field(default=None, ge=1, le=100)
+
+
+class BatchInference(Strict):
+    """Batch transform of the registered model: a SageMaker pipeline started on a schedule, when
+    new data lands under `input_s3_uri`, or both; its output goes to the platform's encrypted bucket."""
+
+    input_s3_uri: S3Uri
+    schedule: EventBridgeSchedule | None = None
+    on_new_data: bool = False
+    instance_type: TransformInstanceType = "ml.m5.xlarge"
+    instance_count: int = Field(default=1, ge=1, le=100)
+    content_type: Annotated[str, StringConstraints(min_length=1), _within(aws_limits.TRANSFORM_CONTENT_TYPE)] = "text/csv"
+    split_type: _one_of(aws_limits.TRANSFORM_SPLIT_TYPES) = "Line"  # type: ignore[valid-type]
+    # SageMaker's largest mini-batch is 100 MB.
+    max_payload_mb: int = Field(default=6, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _started_somehow(self) -> BatchInference:
+        if self.schedule is None and not self.on_new_data:
+            raise ValueError("give schedule, on_new_data: true or both: nothing would start the batch pipeline")
+        return self
+
+
 # A Pulumi config key, `name` (the project's namespace) or `namespace:name`.
 CONFIG_KEY_PATTERN = r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*:)?[A-Za-z][A-Za-z0-9_.-]*$"
 # Namespaces whose keys the stack settings or providers own; a secret there would be read as a setting.
@@ -551,6 +629,11 @@ class Serving(Strict):
     autoscaling: Autoscaling | None = None
     serverless: Serverless | None = None
     async_inference: AsyncInference | None = None
+    # A/B testing: weighted production variants in place of the single primary one (realtime only).
+    variants: Annotated[list[Variant], Field(max_length=10)] = Field(default_factory=list)
+    # Shadow testing: a challenger that gets a copy of the traffic (realtime only).
+    shadow: ShadowVariant | None = None
+    batch: BatchInference | None = None
     deployment: Deployment = Field(default_factory=Deployment)
     data_capture: DataCapture = Field(default_factory=DataCapture)
     network_isolation: bool = True
@@ -581,14 +664,60 @@ class Serving(Strict):
             raise ValueError(f"'serverless' settings need mode 'serverless', not '{self.mode}'")
         if self.mode is not ServingMode.ASYNC and self.async_inference is not None:
             raise ValueError(f"'async_inference' settings need mode 'async', not '{self.mode}'")
-        if self.autoscaling is not None and not (
-            self.autoscaling.min_capacity <= self.initial_instance_count <= self.autoscaling.max_capacity
-        ):
-            raise ValueError(
-                f"initial_instance_count ({self.initial_instance_count}) must lie within the autoscaling bounds "
-                f"[{self.autoscaling.min_capacity}, {self.autoscaling.max_capacity}]"
-            )
+        self._batch_fields()
+        self._variant_fields()
+        if self.autoscaling is not None:
+            for where, count in self.instance_counts().items():
+                if not self.autoscaling.min_capacity <= count <= self.autoscaling.max_capacity:
+                    raise ValueError(
+                        f"{where} ({count}) must lie within the autoscaling bounds "
+                        f"[{self.autoscaling.min_capacity}, {self.autoscaling.max_capacity}]"
+                    )
         return self
+
+    def _batch_fields(self) -> None:
+        if self.mode is not ServingMode.BATCH:
+            if self.batch is not None:
+                raise ValueError(f"'batch' settings need mode 'batch', not '{self.mode}'")
+            return
+        if self.batch is None:
+            raise ValueError("mode 'batch' needs batch: {input_s3_uri, schedule and/or on_new_data: true}")
+        for field in ("autoscaling", "serverless", "shadow"):
+            if getattr(self, field) is not None:
+                raise ValueError(f"mode 'batch' has no endpoint; remove {field}")
+        if self.variants:
+            raise ValueError("mode 'batch' has no endpoint; remove variants")
+        if self.deployment.strategy is not DeploymentStrategy.ALL_AT_ONCE:
+            raise ValueError("mode 'batch' has no endpoint to shift traffic on; remove deployment")
+
+    def _variant_fields(self) -> None:
+        if (self.variants or self.shadow is not None) and self.mode is not ServingMode.REALTIME:
+            raise ValueError(f"variants and shadow need mode 'realtime', not '{self.mode}'")
+        if self.variants:
+            if len(self.variants) < 2:
+                raise ValueError("variants: give at least two (a champion and a challenger); one variant is the default primary")
+            total = sum(v.weight for v in self.variants)
+            if total != 100:
+                raise ValueError(f"variants: the weights must sum to 100, not {total}")
+            if self.shadow is not None:
+                raise ValueError("give variants (A/B) or shadow, not both: SageMaker shadow tests have one production variant")
+        names = [v.name for v in self.variants] + ([self.shadow.name] if self.shadow else [])
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"variant names must be unique, found duplicates {dupes}")
+        if self.shadow is not None and self.shadow.name == PRIMARY_VARIANT:
+            raise ValueError(f"'{PRIMARY_VARIANT}' names the production variant; name the shadow otherwise")
+
+    def instance_counts(self) -> dict[str, int]:
+        """The initial instance count of every instance-backed variant, by where the spec sets it."""
+        if self.mode in (ServingMode.SERVERLESS, ServingMode.BATCH):
+            return {}
+        counts = {"initial_instance_count": self.initial_instance_count} if not self.variants else {}
+        for i, v in enumerate(self.variants):
+            counts[f"variants[{i}].initial_instance_count"] = v.initial_instance_count or self.initial_instance_count
+        if self.shadow is not None:
+            counts["shadow.initial_instance_count"] = self.shadow.initial_instance_count or self.initial_instance_count
+        return counts
 
 
 class DataQualityMonitor(Strict):
@@ -651,6 +780,81 @@ class ModelQualityMonitor(Strict):
         return self
 
 
+# A label or facet value as SageMaker Clarify takes it: a category (text or a number).
+ClarifyValue = Annotated[str | int | float, BeforeValidator(_hyperparameter_value)]
+
+
+class BiasFacet(Strict):
+    """A sensitive attribute fairness is measured across: one of the model's features."""
+
+    name: FeatureName
+    # The facet values (or, for a numeric facet, the single threshold above which) that form the
+    # group whose outcomes are compared with the rest; empty: each value is its own group.
+    values_or_threshold: Annotated[list[ClarifyValue], Field(max_length=20)] = Field(default_factory=list)
+
+
+class BiasMonitor(Strict):
+    """Model bias monitoring (SageMaker Clarify through Model Monitor): post-training bias metrics
+    of the live predictions against the ground truth, per facet. `training.checks.bias` uses the
+    same label and facets for the pre-training check. `enabled: false` keeps the definition for the
+    pipeline check but schedules no monitor."""
+
+    enabled: bool = True
+    # The ground-truth label's column name.
+    label: FeatureName
+    facets: Annotated[list[BiasFacet], Field(min_length=1, max_length=10)]
+    # The label values that are the favourable (positive) outcome.
+    positive_label: Annotated[list[ClarifyValue], Field(min_length=1, max_length=20)]
+    ground_truth_s3_uri: S3Uri
+    inference_attribute: OutputAttribute | None = None
+    probability_attribute: OutputAttribute | None = None
+    # The score above which a prediction counts as the positive label.
+    probability_threshold: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    # A baselining job's output holding constraints.json, the limits each bias metric is held to.
+    baseline_s3_uri: S3Uri | None = None
+    schedule: MonitoringSchedule = "cron(0 0 ? * * *)"
+    instance_type: MonitoringInstanceType = "ml.m5.large"
+
+    @model_validator(mode="after")
+    def _facets_and_output(self) -> BiasMonitor:
+        names = [f.name for f in self.facets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"facet names must be unique, found duplicates {dupes}")
+        if self.label in names:
+            raise ValueError(f"the label '{self.label}' cannot also be a facet")
+        if (self.probability_attribute is None) != (self.probability_threshold is None):
+            raise ValueError("give probability_attribute and probability_threshold together (the score and the cut-off for the positive label)")
+        if self.inference_attribute is None and self.probability_attribute is None:
+            raise ValueError(
+                "name the model's answer in the captured output: inference_attribute (the predicted label), "
+                "or probability_attribute with probability_threshold"
+            )
+        return self
+
+
+class ShapAggregation(StrEnum):
+    MEAN_ABS = "mean_abs"
+    MEDIAN = "median"
+    MEAN_SQ = "mean_sq"
+
+
+class ExplainabilityMonitor(Strict):
+    """Feature-attribution drift monitoring (SageMaker Clarify SHAP through Model Monitor)."""
+
+    enabled: bool = True
+    # Rows SHAP compares each explained record with (Clarify SHAPConfig baseline), a CSV file.
+    shap_baseline_s3_uri: S3Uri
+    num_samples: int = Field(default=100, ge=1, le=10000)
+    agg_method: ShapAggregation = ShapAggregation.MEAN_ABS
+    # Where the model's score is in the captured output (a CSV column index or a JSONPath).
+    probability_attribute: OutputAttribute | None = None
+    # A baselining job's output holding constraints.json, the attribution limits.
+    baseline_s3_uri: S3Uri | None = None
+    schedule: MonitoringSchedule = "cron(0 0 ? * * *)"
+    instance_type: MonitoringInstanceType = "ml.m5.large"
+
+
 class Alarms(Strict):
     latency_p99_ms: int = Field(default=500, ge=1, le=aws_limits.INTEGER_MAX)
     error_5xx_count: int = Field(default=5, ge=1, le=aws_limits.INTEGER_MAX)
@@ -663,6 +867,8 @@ class Alarms(Strict):
 class Monitoring(Strict):
     data_quality: DataQualityMonitor | None = None
     model_quality: ModelQualityMonitor | None = None
+    bias: BiasMonitor | None = None
+    explainability: ExplainabilityMonitor | None = None
     alarms: Alarms = Field(default_factory=Alarms)
 
 
@@ -703,5 +909,39 @@ class ModelSpec(Strict):
             raise ValueError("monitoring.data_quality needs captured data, which serverless endpoints do not produce")
         if (self.monitoring.data_quality and self.monitoring.data_quality.enabled) and not self.serving.data_capture.enabled:
             raise ValueError("monitoring.data_quality needs serving.data_capture.enabled: true")
+        self._fairness_references()
         return self
+
+    @property
+    def features(self) -> list[Feature]:
+        """Every feature of the model's feature groups, in spec order."""
+        return [f for g in self.feature_groups for f in g.features]
+
+    def _fairness_references(self) -> None:
+        monitoring = self.monitoring
+        endpoint_monitors = {
+            "model_quality": monitoring.model_quality,
+            "bias": monitoring.bias,
+            "explainability": monitoring.explainability,
+        }
+        for field, monitor in endpoint_monitors.items():
+            if monitor is None or not monitor.enabled:
+                continue
+            if self.serving.mode in (ServingMode.BATCH, ServingMode.SERVERLESS):
+                raise ValueError(f"monitoring.{field} watches an endpoint's captured traffic, which mode '{self.serving.mode}' does not produce")
+            if field != "model_quality" and not self.serving.data_capture.enabled:
+                raise ValueError(f"monitoring.{field} needs serving.data_capture.enabled: true")
+        bias = monitoring.bias
+        if bias is not None:
+            names = [f.name for f in self.features]
+            for i, facet in enumerate(bias.facets):
+                if facet.name not in names:
+                    raise ValueError(
+                        f"monitoring.bias.facets[{i}].name '{facet.name}' is not a feature of this model; features: {names or 'none'}"
+                    )
+        if self.training.checks.bias is not None and self.training.checks.bias.enabled and bias is None:
+            raise ValueError(
+                "training.checks.bias takes its label and facets from monitoring.bias; declare monitoring.bias "
+                "(enabled: false if only the pipeline check is wanted)"
+            )
 

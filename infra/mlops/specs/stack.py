@@ -37,6 +37,25 @@ class Network(BaseModel):
     )
 
 
+class ExperimentTracking(BaseModel):
+    """`mlops:experimentTracking`: a SageMaker managed MLflow tracking server for the stack, its
+    artifact store in the platform's KMS-encrypted artifacts bucket (`{}` takes every default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    size: Annotated[str, AfterValidator(aws_limits.TRACKING_SERVER_SIZES.check), Field(json_schema_extra={"enum": list(aws_limits.TRACKING_SERVER_SIZES.values)})] = "Small"
+    # An MLflow version SageMaker offers (major.minor.patch); SageMaker's default when not given.
+    mlflow_version: Annotated[str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$"), AfterValidator(aws_limits.MLFLOW_VERSION.check)] | None = Field(
+        default=None, alias="mlflowVersion"
+    )
+    # Register models logged to MLflow in the SageMaker Model Registry as well.
+    automatic_model_registration: bool = Field(default=False, alias="automaticModelRegistration")
+    # Day and UTC time of the weekly maintenance, such as Tue:03:30.
+    weekly_maintenance_window_start: Annotated[str, AfterValidator(aws_limits.MAINTENANCE_WINDOW_START.check)] | None = Field(
+        default=None, alias="weeklyMaintenanceWindowStart"
+    )
+
+
 class StackConfig(BaseModel):
     """Everything a stack adds to the model specs: where, which environment, how named."""
 
@@ -63,6 +82,8 @@ class StackConfig(BaseModel):
     policy_timeout: PolicyTimeout | None = Field(default=None, alias="policyTimeout")
     # An OPA server to evaluate policies on instead of the embedded engine (MLOPS_OPA_URL wins).
     opa_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = Field(default=None, alias="opaUrl")
+    # A managed MLflow tracking server for every model's experiments (absent: none).
+    experiment_tracking: ExperimentTracking | None = Field(default=None, alias="experimentTracking")
 
 
 # The `mlops:` keys a stack file may set, in the names Pulumi config uses.
