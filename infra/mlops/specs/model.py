@@ -708,6 +708,18 @@ class Serving(Strict):
         if self.shadow is not None and self.shadow.name == PRIMARY_VARIANT:
             raise ValueError(f"'{PRIMARY_VARIANT}' names the production variant; name the shadow otherwise")
 
+    @property
+    def production_variants(self) -> list[str]:
+        """The names of the variants that answer requests: the A/B variants, else the one primary."""
+        if self.mode is ServingMode.BATCH:
+            return []
+        return [v.name for v in self.variants] or [PRIMARY_VARIANT]
+
+    @property
+    def all_variants(self) -> list[str]:
+        """Every variant the endpoint runs, the shadow included."""
+        return self.production_variants + ([self.shadow.name] if self.shadow is not None else [])
+
     def instance_counts(self) -> dict[str, int]:
         """The initial instance count of every instance-backed variant, by where the spec sets it."""
         if self.mode in (ServingMode.SERVERLESS, ServingMode.BATCH):
