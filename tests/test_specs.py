@@ -94,8 +94,9 @@ def test_undefined_feature_group_reference(tmp_path: Path) -> None:
     path = write(tmp_path, "m.yaml", text)
     with pytest.raises(InputError) as e:
         load_spec(path, "dev")
+    line = text.splitlines().index("    - {channel: train, feature_group: clicks}") + 1
     assert problems_of(e) == [
-        f"{path}: (top level): training.inputs[0].feature_group 'clicks' is not defined; defined feature groups: ['events']"
+        f"{path}:{line}: training.inputs[0].feature_group: 'clicks' is not defined; defined feature groups: ['events']"
     ]
 
 

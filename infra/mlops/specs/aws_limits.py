@@ -34,6 +34,8 @@ class Choice:
     def check(self, value: str) -> str:
         if value in self.values:
             return value
+        if len(self.values) <= 6:
+            raise ValueError(f"expected one of {', '.join(self.values)} ({self.source})")
         # The closest valid values are the likely fix; the full list is too long for a message.
         close = difflib.get_close_matches(value, self.values, n=4, cutoff=0)
         raise ValueError(

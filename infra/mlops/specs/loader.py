@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError
 from . import safe_yaml
-from .model import ENVIRONMENTS, ModelSpec
+from .model import ENVIRONMENTS, FieldProblem, ModelSpec
 from .names import SAGEMAKER_NAME_MAX, resource_name
 from .stack import CONFIG_KEYS, StackConfig
 
@@ -164,6 +164,10 @@ def validation_problems(
     problems = []
     for err in error.errors(include_url=False):
         loc: Path_ = tuple(err["loc"])
+        # A cross-field validator's problem belongs to the field it names.
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblem):
+            loc = loc + cause.path
         line = source.line_of(loc, overrides)
         where = f"{source.path}:{line}" if line else f"{source.path}"
         kind = err["type"]

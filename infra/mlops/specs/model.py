@@ -224,6 +224,15 @@ MonitoringSchedule = Annotated[str, AfterValidator(_monitoring_schedule)]
 ProjectPath = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True), AfterValidator(project_relative)]
 
 
+class FieldProblem(ValueError):
+    """A problem a cross-field validator finds in one field: `path` (relative to the validated type)
+    lets the loader name that field and its line rather than the whole type."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class Strict(BaseModel):
     """Base for every spec type: unknown keys are errors and a loaded spec never changes."""
 
@@ -689,6 +698,13 @@ class Serving(Strict):
             raise ValueError("mode 'batch' has no endpoint; remove variants")
         if self.deployment.strategy is not DeploymentStrategy.ALL_AT_ONCE:
             raise ValueError("mode 'batch' has no endpoint to shift traffic on; remove deployment")
+        if self.secret_environment:
+            # The batch pipeline creates the model, so its environment is written into the pipeline
+            # definition, which whoever may describe the pipeline reads in plain text.
+            raise ValueError(
+                f"mode 'batch' writes the container environment into the pipeline definition; "
+                f"secret values need an endpoint: remove {{secret: ...}} from {sorted(self.secret_environment)}"
+            )
 
     def _variant_fields(self) -> None:
         if (self.variants or self.shadow is not None) and self.mode is not ServingMode.REALTIME:
@@ -904,23 +920,22 @@ class ModelSpec(Strict):
         group_names = [g.name for g in self.feature_groups]
         dupes = sorted({n for n in group_names if group_names.count(n) > 1})
         if dupes:
-            raise ValueError(f"feature group names must be unique, found duplicates {dupes}")
+            raise FieldProblem(("feature_groups",), f"feature group names must be unique, found duplicates {dupes}")
         offline = {g.name for g in self.feature_groups if g.offline_store}
         for i, source in enumerate(self.training.inputs):
+            where = ("training", "inputs", i, "feature_group")
             if source.feature_group is not None and source.feature_group not in group_names:
-                raise ValueError(
-                    f"training.inputs[{i}].feature_group '{source.feature_group}' is not defined; "
-                    f"defined feature groups: {group_names or 'none'}"
+                raise FieldProblem(
+                    where, f"'{source.feature_group}' is not defined; defined feature groups: {group_names or 'none'}"
                 )
             if source.feature_group is not None and source.feature_group not in offline:
-                raise ValueError(
-                    f"training.inputs[{i}].feature_group '{source.feature_group}' has no offline store to train from; "
-                    "set offline_store: true on it"
+                raise FieldProblem(
+                    where, f"'{source.feature_group}' has no offline store to train from; set offline_store: true on it"
                 )
         if self.serving.mode is ServingMode.SERVERLESS and self.monitoring.data_quality and self.monitoring.data_quality.enabled:
-            raise ValueError("monitoring.data_quality needs captured data, which serverless endpoints do not produce")
+            raise FieldProblem(("monitoring", "data_quality"), "needs captured data, which serverless endpoints do not produce")
         if (self.monitoring.data_quality and self.monitoring.data_quality.enabled) and not self.serving.data_capture.enabled:
-            raise ValueError("monitoring.data_quality needs serving.data_capture.enabled: true")
+            raise FieldProblem(("monitoring", "data_quality"), "needs serving.data_capture.enabled: true")
         self._fairness_references()
         return self
 
@@ -940,20 +955,24 @@ class ModelSpec(Strict):
             if monitor is None or not monitor.enabled:
                 continue
             if self.serving.mode in (ServingMode.BATCH, ServingMode.SERVERLESS):
-                raise ValueError(f"monitoring.{field} watches an endpoint's captured traffic, which mode '{self.serving.mode}' does not produce")
+                raise FieldProblem(
+                    ("monitoring", field),
+                    f"watches an endpoint's captured traffic, which mode '{self.serving.mode}' does not produce",
+                )
             if field != "model_quality" and not self.serving.data_capture.enabled:
-                raise ValueError(f"monitoring.{field} needs serving.data_capture.enabled: true")
+                raise FieldProblem(("monitoring", field), "needs serving.data_capture.enabled: true")
         bias = monitoring.bias
         if bias is not None:
             names = [f.name for f in self.features]
             for i, facet in enumerate(bias.facets):
                 if facet.name not in names:
-                    raise ValueError(
-                        f"monitoring.bias.facets[{i}].name '{facet.name}' is not a feature of this model; features: {names or 'none'}"
+                    raise FieldProblem(
+                        ("monitoring", "bias", "facets", i, "name"),
+                        f"'{facet.name}' is not a feature of this model; features: {names or 'none'}",
                     )
         if self.training.checks.bias is not None and self.training.checks.bias.enabled and bias is None:
-            raise ValueError(
-                "training.checks.bias takes its label and facets from monitoring.bias; declare monitoring.bias "
-                "(enabled: false if only the pipeline check is wanted)"
+            raise FieldProblem(
+                ("training", "checks", "bias"),
+                "takes its label and facets from monitoring.bias; declare monitoring.bias "
+                "(enabled: false if only the pipeline check is wanted)",
             )
-
