@@ -12,6 +12,7 @@ from .components.platform import Platform, PlatformArgs
 from .errors import InputError
 from .program_inputs import ProgramInputs, provided
 from .specs.loader import LoadedSpec, load_specs
+from .specs.model import ModelSpec
 
 
 def resolve_images(loaded: list[LoadedSpec], region: str) -> dict[str, Images]:
@@ -24,12 +25,21 @@ def resolve_images(loaded: list[LoadedSpec], region: str) -> dict[str, Images]:
                 training=sagemaker_adapter.training_image(item.spec, region),
                 inference=sagemaker_adapter.inference_image(item.spec, region),
                 monitor=monitor,
+                clarify=sagemaker_adapter.clarify_image(region) if uses_clarify(item.spec) else None,
             )
         except sagemaker_adapter.ImageLookupError as e:
             problems.append(f"{item.source}: training.framework_version: no SageMaker image in {region}: {e}")
     if problems:
         raise InputError("unknown framework images", problems=problems)
     return images
+
+
+def uses_clarify(spec: ModelSpec) -> bool:
+    """Whether a job of the model runs in SageMaker Clarify's image: a bias or attribution monitor, a pipeline bias check."""
+    monitoring, check = spec.monitoring, spec.training.checks.bias
+    return any(m is not None and m.enabled for m in (monitoring.bias, monitoring.explainability)) or (
+        check is not None and check.enabled
+    )
 
 
 def define_stack(project_dir: Path) -> None:

@@ -55,3 +55,31 @@ test_stack_without_network_allowed if {
 	doc := fixtures.patch_resource(fixtures.stack, fixtures.data_quality_job, [{"op": "remove", "path": "/inputs/networkConfig/vpcConfig"}])
 	count(monitoring_vpc.deny) == 0 with input as object.union(doc, {"network": null})
 }
+
+# The Clarify monitors' job definitions (bias, feature attribution) are checked too.
+_clarify_job(type, name, network) := fixtures.resource(type, name, "fraud-detector", [fixtures.endpoint], {
+	"jobDefinitionName": name,
+	"networkConfig": network,
+})
+
+_vpc_network := {"enableNetworkIsolation": true, "vpcConfig": {"subnets": fixtures.subnets, "securityGroupIds": fixtures.security_groups}}
+
+test_clarify_jobs_in_vpc_allowed if {
+	doc := fixtures.with_resources(fixtures.stack, [
+		_clarify_job("aws-native:sagemaker:ModelBiasJobDefinition", "fraud-detector-monitoring-model-bias", _vpc_network),
+		_clarify_job("aws-native:sagemaker:ModelExplainabilityJobDefinition", "fraud-detector-monitoring-model-explainability", _vpc_network),
+	])
+	count(monitoring_vpc.deny) == 0 with input as doc
+}
+
+test_bias_job_without_vpc_denied if {
+	doc := fixtures.with_resources(fixtures.stack, [_clarify_job("aws-native:sagemaker:ModelBiasJobDefinition", "fraud-detector-monitoring-model-bias", {"enableNetworkIsolation": true})])
+	urn := fixtures.urn("aws-native:sagemaker:ModelBiasJobDefinition", "fraud-detector-monitoring-model-bias")
+	monitoring_vpc.deny == _denied(urn, "fraud-detector-monitoring-model-bias") with input as doc
+}
+
+test_explainability_job_without_vpc_denied if {
+	doc := fixtures.with_resources(fixtures.stack, [_clarify_job("aws-native:sagemaker:ModelExplainabilityJobDefinition", "fraud-detector-monitoring-model-explainability", {"enableNetworkIsolation": true})])
+	urn := fixtures.urn("aws-native:sagemaker:ModelExplainabilityJobDefinition", "fraud-detector-monitoring-model-explainability")
+	monitoring_vpc.deny == _denied(urn, "fraud-detector-monitoring-model-explainability") with input as doc
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import TF, Call, Fields, Read, ResourceType, Rule
 
 FIELDS: Fields = (
@@ -21,6 +23,24 @@ FIELDS: Fields = (
 )
 
 
+def _queries_as_metrics(inputs: dict[str, Any]) -> dict[str, Any]:
+    """pulumi-aws's `metric_queries` are PutMetricAlarm's Metrics."""
+    queries = inputs.get("metricQueries")
+    if not isinstance(queries, list):
+        return inputs
+    return {**{k: v for k, v in inputs.items() if k != "metricQueries"}, "metrics": [_metric_query(q) for q in queries]}
+
+
+def _metric_query(query: Any) -> Any:
+    """A query's `metric` block holds both the MetricStat (period, stat, unit) and the Metric it reads."""
+    metric = query.get("metric") if isinstance(query, dict) else None
+    if not isinstance(metric, dict):
+        return query
+    stat = {k: metric[k] for k in ("period", "stat", "unit") if k in metric}
+    rest = {k: v for k, v in query.items() if k != "metric"}
+    return {**rest, "metricStat": {**stat, "metric": {k: v for k, v in metric.items() if k not in stat}}}
+
+
 RESOURCE = ResourceType(
     token="aws:cloudwatch/metricAlarm:MetricAlarm",
     spec_path=("monitoring", "alarms"),
@@ -31,7 +51,11 @@ RESOURCE = ResourceType(
         unordered=("alarmActions", "okActions", "insufficientDataActions"),
     ),
     # Dimensions: pulumi-aws's map becomes PutMetricAlarm's list of {Name, Value} (api.translate).
-    calls=(Call("cloudwatch", "PutMetricAlarm", renames={"name": "AlarmName"}, generated=("AlarmName",)),),
+    calls=(
+        Call(
+            "cloudwatch", "PutMetricAlarm", renames={"name": "AlarmName"}, generated=("AlarmName",), reshape=_queries_as_metrics
+        ),
+    ),
     verify={"resource": FIELDS},
     read=Read("cloudwatch", "DescribeAlarms", by={"AlarmNames": "name"}, found_at=("MetricAlarms", 0)),
 )

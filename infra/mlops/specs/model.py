@@ -889,6 +889,9 @@ class Alarms(Strict):
     error_4xx_count: int = Field(default=50, ge=1, le=aws_limits.INTEGER_MAX)
     # Model Monitor's baseline-drift distance per feature, between 0 and 1.
     drift_threshold: float = Field(default=0.2, gt=0, le=1)
+    # Clarify's post-training disparate impact (DI) of a bias facet below this pages the team;
+    # 0.8 is the four-fifths rule of adverse impact.
+    disparate_impact_min: float = Field(default=0.8, gt=0, le=1)
     evaluation_minutes: int = Field(default=5, ge=1, le=1440)
 
 
