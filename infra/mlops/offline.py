@@ -29,7 +29,7 @@ from .specs.loader import secure_value
 STACK_TYPE = "pulumi:pulumi:Stack"
 # Input names that hold a resource's physical name, by preference.
 _NAME_INPUTS = (
-    "name", "bucket", "featureGroupName", "pipelineName", "modelPackageGroupName", "jobDefinitionName",
+    "name", "bucket", "featureGroupName", "pipelineName", "modelPackageGroupName", "jobDefinitionName", "trackingServerName",
 )
 
 

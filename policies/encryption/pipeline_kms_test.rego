@@ -45,3 +45,25 @@ test_processing_without_outputs_allowed if {
 	doc := fixtures.with_pipeline(fixtures.stack, definition)
 	count(pipeline_kms.deny) == 0 with input as doc
 }
+
+# QualityCheck and ClarifyCheck steps run processing jobs: their volumes and outputs are held to the same rule.
+test_check_steps_without_keys_denied if {
+	prepare := fixtures.pipeline_definition.Steps[0]
+	quality := object.union(json.remove(prepare, ["Arguments/ProcessingOutputConfig/KmsKeyId"]), {"Name": "DataQuality", "Type": "QualityCheck"})
+	bias := object.union(json.remove(prepare, ["Arguments/ProcessingResources/ClusterConfig/VolumeKmsKeyId"]), {"Name": "DataBias", "Type": "ClarifyCheck"})
+	definition := json.patch(fixtures.pipeline_definition, [
+		{"op": "add", "path": "/Steps/1", "value": quality},
+		{"op": "add", "path": "/Steps/2", "value": bias},
+	])
+	doc := fixtures.with_pipeline(fixtures.stack, definition)
+	pipeline_kms.deny == {
+		{
+			"resource": fixtures.pipeline,
+			"message": "Pipeline fraud-detector-training-pipeline step DataQuality must encrypt its outputs with a customer-managed KMS key (KmsKeyId)",
+		},
+		{
+			"resource": fixtures.pipeline,
+			"message": "Pipeline fraud-detector-training-pipeline step DataBias must encrypt its ML storage volumes with a customer-managed KMS key (VolumeKmsKeyId)",
+		},
+	} with input as doc
+}

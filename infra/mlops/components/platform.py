@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from ..specs.names import resource_name
 from ..specs.stack import StackConfig
+from .experiment_tracking import ExperimentTrackingServer, ExperimentTrackingServerArgs
 
 BUCKET_ROLES = ("artifacts", "data-capture", "feature-store", "reports")
 ACCESS_LOGS = "access-logs"
@@ -55,10 +56,13 @@ class PlatformOutputs:
     key_arn: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
     buckets: dict[str, Bucket] = field(default_factory=dict)
+    # The stack's MLflow tracking server (None: `mlops:experimentTracking` is not set).
+    tracking_server_arn: pulumi.Output[str] | None = None
 
 
 class Platform(pulumi.ComponentResource):
-    """KMS key with rotation, four SSE-KMS buckets logging to an SSE-S3 log bucket, and an encrypted SNS alert topic."""
+    """KMS key with rotation, four SSE-KMS buckets logging to an SSE-S3 log bucket, an encrypted SNS alert topic
+    and, where the stack asks for one, an MLflow tracking server."""
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:platform:Platform", name, None, opts)
@@ -142,12 +146,33 @@ class Platform(pulumi.ComponentResource):
                 opts=child,
             )
 
+        tracking = (
+            ExperimentTrackingServer(
+                f"{name}-mlflow",
+                ExperimentTrackingServerArgs(
+                    settings=stack.experiment_tracking,
+                    server_name=resource_name(stack.name_prefix, stack.environment, "mlflow"),
+                    artifacts_bucket=buckets["artifacts"].resource.bucket,
+                    artifacts_bucket_arn=buckets["artifacts"].resource.arn,
+                    key_arn=key.arn,
+                    name_scope=f"{stack.name_prefix}-{stack.environment}",
+                    region=stack.region,
+                    partition=partition,
+                    account_id=account_id,
+                    tags=args.tags,
+                ),
+                opts=child,
+            )
+            if stack.experiment_tracking is not None
+            else None
+        )
         self.outputs = PlatformOutputs(
             account_id=account_id,
             partition=partition,
             key_arn=key.arn,
             topic_arn=topic.arn,
             buckets={role: Bucket(name=b.resource.bucket, arn=b.resource.arn) for role, b in buckets.items()},
+            tracking_server_arn=tracking.arn if tracking is not None else None,
         )
         self.register_outputs(
             {

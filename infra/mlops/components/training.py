@@ -29,10 +29,12 @@ class TrainingPipelineArgs:
     subnet_ids: list[str]
     security_group_ids: list[str]
     tags: dict[str, str]
+    # The stack's MLflow tracking server (None: the stack has none).
+    tracking_server_arn: pulumi.Input[str] | None = None
 
 
 class TrainingPipeline(pulumi.ComponentResource):
-    """Prepare → Train → Evaluate → threshold → Register, retrained on a schedule and on new data."""
+    """Prepare → [checks] → Train → Evaluate → threshold → Register, retrained on a schedule and on new data."""
 
     pipeline_arn: pulumi.Output[str]
 
@@ -43,9 +45,11 @@ class TrainingPipeline(pulumi.ComponentResource):
         pipeline_name = resource_name(args.name_prefix, args.environment, spec.name)
         approval = "Approved" if spec.registry.approval.value == "automatic" else "PendingManualApproval"
         channels = sorted(args.input_uris)
+        tracking = [args.tracking_server_arn] if args.tracking_server_arn is not None else []
 
-        def definition(values: list[str]) -> str:
-            role_arn, bucket, key_arn, group, *uris = values
+        def build(values: list[str]) -> sagemaker_adapter.BuiltPipeline:
+            role_arn, bucket, key_arn, group, *rest = values
+            uris, tracking_arn = rest[: len(channels)], rest[len(channels)] if tracking else None
             return sagemaker_adapter.pipeline_definition(
                 spec,
                 sagemaker_adapter.PipelineContext(
@@ -59,21 +63,40 @@ class TrainingPipeline(pulumi.ComponentResource):
                     input_uris=dict(zip(channels, uris)),
                     subnet_ids=tuple(args.subnet_ids),
                     security_group_ids=tuple(args.security_group_ids),
+                    tracking_server_arn=tracking_arn,
                 ),
             )
 
+        built = pulumi.Output.all(
+            args.role_arn, args.artifacts_bucket, args.key_arn, args.model_package_group,
+            *[args.input_uris[c] for c in channels], *tracking,
+        ).apply(build)
+        # The files the steps read (a Clarify check's analysis configuration), written before the
+        # pipeline can run; their keys are known before the definition is built.
+        files = [
+            aws.s3.BucketObjectv2(
+                f"{name}-{check}-config",
+                bucket=args.artifacts_bucket,
+                key=key,
+                content=built.apply(lambda b, key=key: b.files[key]),
+                content_type="application/json",
+                server_side_encryption="aws:kms",
+                kms_key_id=args.key_arn,
+                bucket_key_enabled=True,
+                tags=args.tags,
+                opts=child,
+            )
+            for check, key in sagemaker_adapter.check_files(spec).items()
+        ]
         pipeline = aws.sagemaker.Pipeline(
             f"{name}-pipeline",
             pipeline_name=pipeline_name,
             pipeline_display_name=pipeline_name,
             pipeline_description=spec.metadata.description,
             role_arn=args.role_arn,
-            pipeline_definition=pulumi.Output.all(
-                args.role_arn, args.artifacts_bucket, args.key_arn, args.model_package_group,
-                *[args.input_uris[c] for c in channels],
-            ).apply(definition),
+            pipeline_definition=built.apply(lambda b: b.definition),
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=files) if files else child,
         )
         aws.iam.RolePolicy(
             f"{name}-start-pipeline",

@@ -11,10 +11,14 @@ from . import api
 from .base import AT_EXECUTION, GENERATED, TF, Call, PlannedRequest, Read, ResourceType, Rule
 
 # Step type → the API operation whose request the step's `Arguments` are (SageMaker Pipelines
-# passes them through, filling in the job name). Condition, Fail, Lambda, Callback, EMR and the
-# check steps are not API requests of their own.
+# passes them through, filling in the job name). The check steps run their analysis as a
+# processing job whose request is their `Arguments`; their own keys (CheckType, SkipCheck, the
+# baselines) sit beside `Arguments` and are Pipelines' alone. Condition, Fail, Lambda, Callback and
+# EMR steps are not API requests of their own.
 STEP_OPERATIONS: dict[str, tuple[str, str]] = {
     "Processing": ("CreateProcessingJob", "ProcessingJobName"),
+    "QualityCheck": ("CreateProcessingJob", "ProcessingJobName"),
+    "ClarifyCheck": ("CreateProcessingJob", "ProcessingJobName"),
     "Training": ("CreateTrainingJob", "TrainingJobName"),
     "Transform": ("CreateTransformJob", "TransformJobName"),
     "Tuning": ("CreateHyperParameterTuningJob", "HyperParameterTuningJobName"),
