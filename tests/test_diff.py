@@ -233,8 +233,8 @@ def test_reordering_an_ordered_list_is_a_change() -> None:
     base = plan(*serving(config_changes={"productionVariants": variants}))
     current = plan(*serving(config_changes={"productionVariants": variants[::-1]}))
     config = only(compute_changes(base, current, "base"), "fraud-detector-serving-config")
-    assert config["action"] == "replace"
-    assert config["changed_inputs"] == ["productionVariants[0].variantName", "productionVariants[1].variantName"]
+    # Variants are matched by name, so the change is the order of the list itself, which Pulumi still sees.
+    assert (config["action"], config["changed_inputs"]) == ("replace", ["productionVariants"])
 
 
 def test_tags_update_an_immutable_configuration_in_place() -> None:

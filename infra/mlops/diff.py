@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,8 @@ class InputChange:
     path: InputPath
     appeared_or_vanished: bool
     cause: str | None = None  # why the value changes when it is not the program's own change
+    # An item of a keyed list (a variant) that was added or removed: ("added" or "removed", its key).
+    item: tuple[str, str] | None = None
 
 
 def changed_inputs(old: Mapping[str, Any], new: Mapping[str, Any], rule: Rule | None) -> list[InputChange]:
@@ -114,6 +117,12 @@ def _walk(old: Any, new: Any, path: InputPath, rule: Rule | None, in_policy: boo
         return
     if in_policy and _canonical(old, True) == _canonical(new, True):
         return
+    key = None if in_policy else _item_key(rule, path)
+    if key is not None:
+        old_items, new_items = ([] if _unset(old) else old), ([] if _unset(new) else new)
+        if isinstance(old_items, list) and isinstance(new_items, list) and _keyed(old_items, key) and _keyed(new_items, key):
+            _walk_keyed(old_items, new_items, path, key, rule, found)
+            return
     if _unset(old) or _unset(new):
         found.append(InputChange(path, True))
         return
@@ -138,6 +147,34 @@ def _walk(old: Any, new: Any, path: InputPath, rule: Rule | None, in_policy: boo
             _walk(old[i] if i < len(old) else MISSING, new[i] if i < len(new) else MISSING, (*path, i), rule, in_policy, found)
         return
     found.append(InputChange(path, False))
+
+
+def _item_key(rule: Rule | None, path: InputPath) -> str | None:
+    return next((key for pattern, key in rule.keyed.items() if _matches_any(path, [pattern])), None) if rule else None
+
+
+def _keyed(items: list[Any], key: str) -> bool:
+    """Whether every item has a distinct text value at `key`, so items can be matched by it."""
+    keys = [item.get(key) if isinstance(item, dict) else None for item in items]
+    return all(isinstance(k, str) for k in keys) and len(set(keys)) == len(keys)
+
+
+def _walk_keyed(old: list[Any], new: list[Any], path: InputPath, key: str, rule: Rule | None, found: list[InputChange]) -> None:
+    """Items matched by their key: changes inside an item carry its current index; an item only in the
+    base is removed (at its base index), one only in the current plan added."""
+    old_items = {item[key]: item for item in old}
+    new_keys = [item[key] for item in new]
+    for i, item in enumerate(new):
+        if item[key] in old_items:
+            _walk(old_items[item[key]], item, (*path, i), rule, False, found)
+        else:
+            found.append(InputChange((*path, i), True, item=("added", item[key])))
+    for i, item in enumerate(old):
+        if item[key] not in new_keys:
+            found.append(InputChange((*path, i), True, item=("removed", item[key])))
+    # Pulumi compares the list in order, so a reordering is still a change of the list itself.
+    if [k for k in old_items if k in new_keys] != [k for k in new_keys if k in old_items]:
+        found.append(InputChange(path, False))
 
 
 def _leaves(value: Any, path: InputPath = ()) -> Iterator[tuple[InputPath, Any]]:
@@ -214,8 +251,10 @@ def _classify(change: ResourceChange) -> None:
         if observed.cause:
             followed[(replaces, observed.cause)].append(where)
         elif replaces:
-            reasons.append(f"{where} changed")
-        if not replaces and rule and (note := rule.note_for(observed.path)) and note not in notes:
+            reasons.append(f"{where} ({observed.item[1]}) {observed.item[0]}" if observed.item else f"{where} changed")
+        # What the change means, whether or not it replaces the resource (a replaced endpoint
+        # configuration whose weights changed only shifts traffic).
+        if rule and (note := _effect(rule, observed)) and note not in notes:
             notes.append(note)
     for (replaces, cause), paths in followed.items():
         unique_paths = list(dict.fromkeys(paths))
@@ -235,6 +274,23 @@ def _classify(change: ResourceChange) -> None:
             notes.append(f"replacement rule: {rule.source}")
     change.notes = notes
     _assess_data_loss(change, rule)
+
+
+def _effect(rule: Rule, observed: InputChange) -> str | None:
+    if observed.item is None:
+        return rule.note_for(observed.path)
+    notes = next((n for p, n in rule.item_notes.items() if _matches_any(observed.path[:-1], [p])), None)
+    return None if notes is None else notes[observed.item[0] == "removed"].format(key=observed.item[1])
+
+
+def _is_effect(rule: Rule | None, note: str) -> bool:
+    """Whether a note is one of the rule's notes on what a change means (as `_effect` words them)."""
+    if rule is None:
+        return False
+    templates = [t for pair in rule.item_notes.values() for t in pair]
+    return note in rule.update_notes.values() or any(
+        re.fullmatch(re.escape(t).replace(re.escape("{key}"), ".+"), note) for t in templates
+    )
 
 
 def _replacement_note(change: ResourceChange, rule: Rule | None) -> str:
@@ -562,9 +618,10 @@ def summary_line(summary: Mapping[str, int]) -> str:
 
 
 def why(change: Mapping[str, Any]) -> str:
-    """One line a reviewer reads: the replacement reasons, else what changed and the notes."""
+    """One line a reviewer reads: the replacement reasons and what they mean, else what changed and the notes."""
     if change["replace_reasons"]:
-        return "; ".join(change["replace_reasons"])
+        rule = rule_for(change["type"])
+        return "; ".join([*change["replace_reasons"], *(n for n in change["notes"] if _is_effect(rule, n))])
     if change["action"] == "update":
         notes = [n for n in change["notes"] if not n.startswith("replacement rule")]
         paths = change["changed_inputs"]

@@ -28,18 +28,31 @@ deny contains violation if {
 
 deny contains violation if {
 	some model in _models
-	pinned := lib.value_at(lib.model_spec(model.model), ["registry", "pinned_version"])
+	spec := lib.model_spec(model.model)
+	pinned := lib.value_at(spec, ["registry", "pinned_version"])
 	is_number(pinned)
 	some container in _containers(model)
 	package_arn := lib.string_at(container, ["modelPackageName"])
 	regex.match(_versioned_package, package_arn)
 	segments := split(package_arn, "/")
-	to_number(segments[count(segments) - 1]) != pinned
+	not to_number(segments[count(segments) - 1]) in ({pinned} | _variant_versions(spec))
 	violation := {
 		"resource": model.urn,
-		"message": sprintf("SageMaker model %s must serve model package version %v, the version its spec pins (found %s)", [model.name, pinned, package_arn]),
+		"message": sprintf("SageMaker model %s must serve model package version %v, the version its spec pins%s (found %s)", [model.name, pinned, _or_variants(spec), package_arn]),
 	}
 }
+
+# The versions the A/B variants and the shadow serve (serving.variants, serving.shadow), each
+# its own model; policy variant-approved-packages checks those models.
+_variant_versions(spec) := {v |
+	some variant in array.concat(lib.array_at(spec, ["serving", "variants"]), [lib.object_at(spec, ["serving", "shadow"])])
+	v := lib.value_at(variant, ["model_version"])
+	is_number(v)
+}
+
+_or_variants(spec) := sprintf(", or one its serving variants name (%s)", [concat(", ", [sprintf("%v", [v]) | some v in sort(_variant_versions(spec))])]) if {
+	count(_variant_versions(spec)) > 0
+} else := ""
 
 _models := [model |
 	lib.parameters.require_pinned_model_version == true

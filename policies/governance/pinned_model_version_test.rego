@@ -65,3 +65,36 @@ test_spec_without_pinned_version_allowed if {
 	doc := json.patch(fixtures.stack, [{"op": "remove", "path": "/models/0/spec/registry/pinned_version"}])
 	count(pinned_model_version.deny) == 0 with input as doc
 }
+
+# A/B variants and a shadow serve the versions the spec names for them, each from its own model.
+_with_variants(doc) := json.patch(doc, [{"op": "add", "path": "/models/0/spec/serving", "value": {
+	"mode": "realtime",
+	"variants": [{"name": "champion", "model_version": 14, "weight": 90}, {"name": "challenger", "model_version": 16, "weight": 10}],
+	"shadow": {"name": "shadow", "model_version": 17, "traffic_percent": 50},
+}}])
+
+_serving(version) := fixtures.with_inputs(fixtures.stack, fixtures.model, {"primaryContainer": {"modelPackageName": sprintf("arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/%d", [version])}})
+
+test_variant_versions_allowed if {
+	challenger := _with_variants(_serving(16))
+	count(pinned_model_version.deny) == 0 with input as challenger
+	shadow := _with_variants(_serving(17))
+	count(pinned_model_version.deny) == 0 with input as shadow
+}
+
+test_version_no_variant_names_denied if {
+	doc := _with_variants(_serving(15))
+	pinned_model_version.deny == {{
+		"resource": fixtures.model,
+		"message": "SageMaker model fraud-detector-serving-model must serve model package version 14, the version its spec pins, or one its serving variants name (14, 16, 17) (found arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/15)",
+	}} with input as doc
+}
+
+test_version_the_shadow_does_not_name_denied if {
+	shadow := {"mode": "realtime", "shadow": {"name": "shadow", "model_version": 15, "traffic_percent": 50}}
+	doc := json.patch(_serving(16), [{"op": "add", "path": "/models/0/spec/serving", "value": shadow}])
+	pinned_model_version.deny == {{
+		"resource": fixtures.model,
+		"message": "SageMaker model fraud-detector-serving-model must serve model package version 14, the version its spec pins, or one its serving variants name (15) (found arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/16)",
+	}} with input as doc
+}

@@ -76,8 +76,4 @@ _reason := reason if {
 	reason != ""
 } else := "no live registry facts were fetched"
 
-# The SageMaker model that serves the package, else the model's component.
-_serving_model(name) := urn if {
-	urns := sort([r.urn | some r in lib.resources_of("aws:sagemaker/model:Model"); r.model == name])
-	urn := urns[0]
-} else := lib.model_urn(name)
+_serving_model(name) := lib.serving_model(name)

@@ -108,3 +108,36 @@ test_offline_without_reason_unverified if {
 		{"resource": fixtures.serverless_model, "message": "Approval of model package version 3 of ticket-router is unknown: no live registry facts were fetched"},
 	} with input as doc
 }
+
+_extra_model(name, model_name, container) := fixtures.resource("aws:sagemaker/model:Model", name, model_name, [], {"primaryContainer": container})
+
+_package(version) := {"modelPackageName": _arn("acme-prod-fraud-detector", version)}
+
+_artifact := {"image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"}
+
+_pending := {{
+	"resource": fixtures.model,
+	"message": "Model fraud-detector pins model package arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/14, whose approval status is PendingManualApproval; prod serves only Approved packages: approve it in the registry (mlops promote)",
+}}
+
+# With a model per A/B variant, the finding lands on the first model that serves the pinned version.
+test_finding_on_the_model_serving_the_pinned_version if {
+	live := _live(_facts("acme-prod-fraud-detector", 14, "PendingManualApproval"), _approved_ticket)
+	doc := fixtures.with_resources(live, [
+		_extra_model("fraud-detector-serving-challenger-model", "fraud-detector", _package(15)),
+		_extra_model("fraud-detector-serving-z-model", "fraud-detector", _package(14)),
+		_extra_model("a-ticket-router-model", "ticket-router", _package(14)),
+	])
+	registry_approved.deny == _pending with input as doc
+}
+
+# No model serves the pinned version (an artifact in its place): the finding lands on the model's first.
+test_finding_on_the_first_model_when_none_serves_the_pinned_version if {
+	live := _live(_facts("acme-prod-fraud-detector", 14, "PendingManualApproval"), _approved_ticket)
+	artifact := fixtures.patch_resource(live, fixtures.model, [{"op": "replace", "path": "/inputs/primaryContainer", "value": _artifact}])
+	doc := fixtures.with_resources(artifact, [
+		_extra_model("fraud-detector-serving-z-model", "fraud-detector", _artifact),
+		_extra_model("a-ticket-router-model", "ticket-router", _artifact),
+	])
+	registry_approved.deny == _pending with input as doc
+}

@@ -177,15 +177,18 @@ _steps := {p.urn: steps |
 }
 
 # The training and processing jobs of a pipeline, with the settings policies check in one shape.
+# QualityCheck and ClarifyCheck steps run processing jobs and carry the same arguments.
 pipeline_jobs(pipeline) := object.get(_jobs, pipeline.urn, [])
 
 _jobs := {urn: jobs |
 	some urn, steps in _steps
 	jobs := array.concat(
 		[_training_job(step) | some step in steps; step.Type == "Training"],
-		[_processing_job(step) | some step in steps; step.Type == "Processing"],
+		[_processing_job(step) | some step in steps; step.Type in _processing_step_types],
 	)
 }
+
+_processing_step_types := {"Processing", "QualityCheck", "ClarifyCheck"}
 
 _training_job(step) := {
 	"step": string_at(step, ["Name"]),
@@ -328,3 +331,26 @@ _grants_log_delivery(policy) if {
 	some action in _strings(value_at(statement, ["Action"]))
 	lower(action) == "s3:putobject"
 }
+
+# The model package version a model's spec pins, if it pins one.
+pinned_version(name) := version if {
+	some model in array_at(input, ["models"])
+	model.name == name
+	version := value_at(model, ["spec", "registry", "pinned_version"])
+	is_number(version)
+}
+
+# The SageMaker model of `name` that serves its pinned package (an A/B test or a shadow has a model
+# per variant), else its first SageMaker model, else its component: where a registry finding points.
+serving_model(name) := urn if {
+	pinned := pinned_version(name)
+	urns := sort([r.urn |
+		some r in resources_of("aws:sagemaker/model:Model")
+		r.model == name
+		endswith(string_at(r, ["inputs", "primaryContainer", "modelPackageName"]), sprintf("/%v", [pinned]))
+	])
+	urn := urns[0]
+} else := urn if {
+	urns := sort([r.urn | some r in resources_of("aws:sagemaker/model:Model"); r.model == name])
+	urn := urns[0]
+} else := model_urn(name)

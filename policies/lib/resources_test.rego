@@ -107,3 +107,38 @@ test_allow_statements_keep_string_items_only if {
 	statements := [s | some s in lib.allow_statements; s.urn == fixtures.role_policy] with input as doc
 	[[s.actions, s.resources] | some s in statements] == [[["s3:GetObject"], ["arn:aws:s3:::x/*"]]]
 }
+
+# serving_model: where a registry finding on a model's pinned package points.
+_challenger := fixtures.resource(
+	"aws:sagemaker/model:Model", "fraud-detector-serving-challenger-model", "fraud-detector", [],
+	{"primaryContainer": {"modelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/18"}},
+)
+
+# The challenger's URN sorts first; the model serving the pinned version 14 is the one meant.
+test_serving_model_is_the_one_serving_the_pinned_package if {
+	doc := fixtures.with_resources(fixtures.stack, [_challenger])
+	lib.serving_model("fraud-detector") == fixtures.model with input as doc
+}
+
+test_serving_model_falls_back_to_the_first_model if {
+	doc := fixtures.with_resources(fixtures.without(fixtures.stack, fixtures.model), [_challenger])
+	lib.serving_model("fraud-detector") == _challenger.urn with input as doc
+}
+
+test_serving_model_of_an_unpinned_model_is_its_first_model if {
+	unpinned := json.patch(fixtures.stack, [{"op": "remove", "path": "/models/0/spec/registry/pinned_version"}])
+	doc := fixtures.with_resources(unpinned, [_challenger])
+	lib.serving_model("fraud-detector") == _challenger.urn with input as doc
+}
+
+test_serving_model_without_models_is_the_component if {
+	doc := fixtures.without(fixtures.stack, fixtures.model)
+	lib.serving_model("fraud-detector") == fixtures.fraud_detector with input as doc
+}
+
+test_pinned_version_is_a_number_or_undefined if {
+	text := json.patch(fixtures.stack, [{"op": "replace", "path": "/models/0/spec/registry/pinned_version", "value": "14"}])
+	lib.pinned_version("fraud-detector") == 14 with input as fixtures.stack
+	not lib.pinned_version("fraud-detector") with input as text
+	not lib.pinned_version("churn-predictor") with input as fixtures.stack
+}

@@ -1,6 +1,6 @@
 # METADATA
 # title: Endpoints scale automatically
-# description: Checks whether every variant of a realtime or asynchronous endpoint has an Application Auto Scaling target where the environment requires autoscaling.
+# description: Checks whether every variant of a realtime or asynchronous endpoint, A/B and shadow variants included, has an Application Auto Scaling target where the environment requires autoscaling.
 # custom:
 #   id: endpoint-autoscaling
 #   severity: medium

@@ -1,4 +1,4 @@
-"""A model's endpoint: model, endpoint configuration, blue/green endpoint and autoscaling."""
+"""A model's endpoint: a model per variant, endpoint configuration, blue/green endpoint and autoscaling."""
 
 from __future__ import annotations
 
@@ -9,15 +9,84 @@ import pulumi_aws as aws
 
 from .. import config as stack_config
 from ..sagemaker_adapter import has_instance_storage
-from ..specs.model import DeploymentStrategy, ModelSpec, SecretRef, ServingMode
+from ..specs.model import PRIMARY_VARIANT, Autoscaling, DeploymentStrategy, ModelSpec, SecretRef, ServingMode
 from ..specs.stack import Network
 
-VARIANT = "primary"
 _TRAFFIC_TYPES = {
     DeploymentStrategy.ALL_AT_ONCE: "ALL_AT_ONCE",
     DeploymentStrategy.CANARY: "CANARY",
     DeploymentStrategy.LINEAR: "LINEAR",
 }
+
+
+@dataclass(frozen=True)
+class EndpointVariant:
+    """One variant of the endpoint as SageMaker runs it: its model, instances and share of the traffic."""
+
+    name: str
+    # The model package version it serves; None: the artifact the pipeline last promoted.
+    package_version: int | None
+    instance_type: str | None
+    initial_instance_count: int
+    # InitialVariantWeight; None leaves SageMaker's default (1.0) on the lone primary variant.
+    weight: float | None = None
+    shadow: bool = False
+
+    @property
+    def suffix(self) -> str:
+        """What the variant adds to logical and alarm names; the primary adds nothing, so an endpoint
+        that gains a shadow, or an A/B test whose champion is named `primary`, keeps its resources."""
+        return "" if self.name == PRIMARY_VARIANT else f"-{self.name}"
+
+
+def endpoint_variants(spec: ModelSpec) -> list[EndpointVariant]:
+    """The production variants (the A/B variants, else the primary) and then the shadow, if any."""
+    serving = spec.serving
+    if serving.variants:
+        production = [
+            EndpointVariant(
+                name=v.name,
+                package_version=v.model_version,
+                instance_type=v.instance_type or serving.instance_type,
+                initial_instance_count=v.initial_instance_count or serving.initial_instance_count,
+                # SageMaker splits requests in the ratio of the weights, which sum to 100: percentages.
+                weight=float(v.weight),
+            )
+            for v in serving.variants
+        ]
+    else:
+        production = [
+            EndpointVariant(
+                name=PRIMARY_VARIANT,
+                package_version=spec.registry.pinned_version,
+                instance_type=serving.instance_type,
+                initial_instance_count=serving.initial_instance_count,
+                # With a shadow the weights state the sampling ratio (see the shadow's weight).
+                weight=1.0 if serving.shadow is not None else None,
+            )
+        ]
+    if serving.shadow is None:
+        return production
+    shadow = serving.shadow
+    # SageMaker copies to a shadow variant the share of the production variant's requests that the
+    # shadow's weight bears to the production variant's (1.0 here), so a weight of 0.5 mirrors half
+    # the requests. The shadow's answers are captured, never returned to the caller.
+    return [
+        *production,
+        EndpointVariant(
+            name=shadow.name,
+            package_version=shadow.model_version,
+            instance_type=shadow.instance_type or serving.instance_type,
+            initial_instance_count=shadow.initial_instance_count or serving.initial_instance_count,
+            weight=shadow.traffic_percent / 100,
+            shadow=True,
+        ),
+    ]
+
+
+def package_versions(spec: ModelSpec) -> list[int]:
+    """Every model package version the endpoint serves, for the ARNs `ServingArgs` takes."""
+    return sorted({v.package_version for v in endpoint_variants(spec) if v.package_version is not None})
 
 
 @dataclass
@@ -30,7 +99,8 @@ class ServingArgs:
     topic_arn: pulumi.Input[str]
     image_uri: str
     model_data_url: pulumi.Input[str] | None
-    model_package_arn: pulumi.Input[str] | None
+    # The ARN of every version `package_versions` lists.
+    model_package_arns: dict[int, pulumi.Input[str]]
     capture_uri: pulumi.Input[str]
     async_output_uri: pulumi.Input[str]
     network: Network | None
@@ -38,7 +108,7 @@ class ServingArgs:
 
 
 class Serving(pulumi.ComponentResource):
-    """Model → EndpointConfiguration → Endpoint, shifting traffic blue/green with alarm rollback."""
+    """Models → EndpointConfiguration → Endpoint, shifting traffic blue/green with alarm rollback."""
 
     endpoint_name: pulumi.Output[str]
 
@@ -46,61 +116,26 @@ class Serving(pulumi.ComponentResource):
         super().__init__("mlops:sagemaker:Serving", name, None, opts)
         serving = args.spec.serving
         child = pulumi.ResourceOptions(parent=self)
-
-        container = (
-            {"model_package_name": args.model_package_arn}
-            if args.model_package_arn is not None
-            else {"image": args.image_uri, "model_data_url": args.model_data_url, "mode": "SingleModel"}
-        )
-        environment = self._environment(args)
-        if environment:
-            container["environment"] = environment
-        # Models and endpoint configurations are immutable in SageMaker: any change
-        # replaces them. Auto-naming lets the replacement exist beside the old one so the
-        # endpoint can shift traffic blue/green instead of being deleted and recreated.
-        # Serverless Inference rejects models with a VPC configuration or network isolation.
         serverless = serving.mode is ServingMode.SERVERLESS
-        model = aws.sagemaker.Model(
-            f"{name}-model",
-            execution_role_arn=args.role_arn,
-            primary_container=container,
-            enable_network_isolation=serving.network_isolation and not serverless,
-            vpc_config=(
-                {"subnets": args.network.subnet_ids, "security_group_ids": args.network.security_group_ids}
-                if args.network and not serverless
-                else None
-            ),
-            tags=args.tags,
-            opts=child,
-        )
+        variants = endpoint_variants(args.spec)
+        configured = {v.name: self._variant(v, self._model(name, v, args), args) for v in variants}
 
-        variant: dict = {"variant_name": VARIANT, "model_name": model.name}
-        encrypt_volume = True
-        if serverless:
-            variant["serverless_config"] = {
-                "memory_size_in_mb": serving.serverless.memory_size_mb if serving.serverless else 2048,
-                "max_concurrency": serving.serverless.max_concurrency if serving.serverless else 5,
-            }
-            # Serverless variants have no ML storage volume for a key to encrypt.
-            encrypt_volume = False
-        else:
-            variant["instance_type"] = serving.instance_type
-            variant["initial_instance_count"] = serving.initial_instance_count
-            # SageMaker rejects KmsKeyId for instance types with local NVMe storage,
-            # which the hardware encrypts itself.
-            encrypt_volume = not has_instance_storage(serving.instance_type)
-
+        # SageMaker rejects KmsKeyId when any variant runs on an instance type with local NVMe
+        # storage, which the hardware encrypts itself; serverless variants have no volume to encrypt.
+        encrypt_volume = not serverless and not any(v.instance_type and has_instance_storage(v.instance_type) for v in variants)
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            production_variants=[variant],
+            production_variants=[configured[v.name] for v in variants if not v.shadow],
+            shadow_production_variants=[configured[v.name] for v in variants if v.shadow] or None,
             kms_key_arn=args.key_arn if encrypt_volume else None,
+            # Capture is endpoint-wide: it records the requests and answers of every variant, the shadow's too.
             data_capture_config=self._data_capture(args) if serving.data_capture.enabled else None,
             async_inference_config=self._async(args) if serving.mode is ServingMode.ASYNC else None,
             tags=args.tags,
             opts=child,
         )
 
-        alarms = self._rollback_alarms(name, args)
+        alarms = [alarm for v in variants if not v.shadow for alarm in self._rollback_alarms(name, v, args)]
         deployment = serving.deployment
         routing: dict = {"type": _TRAFFIC_TYPES[deployment.strategy], "wait_interval_in_seconds": deployment.bake_minutes * 60}
         if deployment.strategy is DeploymentStrategy.CANARY:
@@ -116,6 +151,7 @@ class Serving(pulumi.ComponentResource):
             }
         }
         if deployment.auto_rollback:
+            # Any production variant in alarm rolls the whole deployment back.
             deployment_config["auto_rollback_configuration"] = {"alarms": [{"alarm_name": a.name} for a in alarms]}
 
         endpoint = aws.sagemaker.Endpoint(
@@ -128,33 +164,55 @@ class Serving(pulumi.ComponentResource):
         )
 
         if serving.autoscaling is not None:
-            scaling = serving.autoscaling
-            target = aws.appautoscaling.Target(
-                f"{name}-scaling-target",
-                service_namespace="sagemaker",
-                resource_id=pulumi.Output.concat("endpoint/", endpoint.name, f"/variant/{VARIANT}"),
-                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-                min_capacity=scaling.min_capacity,
-                max_capacity=scaling.max_capacity,
-                tags=args.tags,
-                opts=child,
-            )
-            aws.appautoscaling.Policy(
-                f"{name}-scaling-policy",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                resource_id=target.resource_id,
-                scalable_dimension=target.scalable_dimension,
-                target_tracking_scaling_policy_configuration={
-                    "target_value": scaling.target_invocations_per_instance,
-                    "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
-                    "scale_in_cooldown": scaling.scale_in_cooldown_seconds,
-                    "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
-                },
-                opts=child,
-            )
+            for variant in variants:
+                self._autoscaling(name, variant, endpoint, serving.autoscaling, args.tags)
         self.endpoint_name = endpoint.name
         self.register_outputs({"endpointName": endpoint.name, "endpointConfigName": config.name})
+
+    def _model(self, name: str, variant: EndpointVariant, args: ServingArgs) -> aws.sagemaker.Model:
+        """The SageMaker model one variant serves: its pinned model package, else the promoted artifact."""
+        serving = args.spec.serving
+        container = (
+            {"model_package_name": args.model_package_arns[variant.package_version]}
+            if variant.package_version is not None
+            else {"image": args.image_uri, "model_data_url": args.model_data_url, "mode": "SingleModel"}
+        )
+        environment = self._environment(args)
+        if environment:
+            container["environment"] = environment
+        # Models and endpoint configurations are immutable in SageMaker: any change
+        # replaces them. Auto-naming lets the replacement exist beside the old one so the
+        # endpoint can shift traffic blue/green instead of being deleted and recreated.
+        # Serverless Inference rejects models with a VPC configuration or network isolation.
+        serverless = serving.mode is ServingMode.SERVERLESS
+        return aws.sagemaker.Model(
+            f"{name}{variant.suffix}-model",
+            execution_role_arn=args.role_arn,
+            primary_container=container,
+            enable_network_isolation=serving.network_isolation and not serverless,
+            vpc_config=(
+                {"subnets": args.network.subnet_ids, "security_group_ids": args.network.security_group_ids}
+                if args.network and not serverless
+                else None
+            ),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _variant(self, variant: EndpointVariant, model: aws.sagemaker.Model, args: ServingArgs) -> dict:
+        serving = args.spec.serving
+        configured: dict = {"variant_name": variant.name, "model_name": model.name}
+        if serving.mode is ServingMode.SERVERLESS:
+            configured["serverless_config"] = {
+                "memory_size_in_mb": serving.serverless.memory_size_mb if serving.serverless else 2048,
+                "max_concurrency": serving.serverless.max_concurrency if serving.serverless else 5,
+            }
+        else:
+            configured["instance_type"] = variant.instance_type
+            configured["initial_instance_count"] = variant.initial_instance_count
+        if variant.weight is not None:
+            configured["initial_variant_weight"] = variant.weight
+        return configured
 
     def _environment(self, args: ServingArgs) -> dict[str, pulumi.Input[str]]:
         """The container's environment; `{secret: key}` values come from secret config as Pulumi secrets,
@@ -191,9 +249,41 @@ class Serving(pulumi.ComponentResource):
             },
         }
 
-    def _rollback_alarms(self, name: str, args: ServingArgs) -> list[aws.cloudwatch.MetricAlarm]:
+    def _autoscaling(
+        self, name: str, variant: EndpointVariant, endpoint: aws.sagemaker.Endpoint, scaling: Autoscaling, tags: dict[str, str]
+    ) -> None:
+        """A target-tracking policy on one variant's instance count; a shadow scales like the rest."""
+        child = pulumi.ResourceOptions(parent=self)
+        target = aws.appautoscaling.Target(
+            f"{name}{variant.suffix}-scaling-target",
+            service_namespace="sagemaker",
+            resource_id=pulumi.Output.concat("endpoint/", endpoint.name, f"/variant/{variant.name}"),
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
+            tags=tags,
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}{variant.suffix}-scaling-policy",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            target_tracking_scaling_policy_configuration={
+                "target_value": scaling.target_invocations_per_instance,
+                "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                "scale_in_cooldown": scaling.scale_in_cooldown_seconds,
+                "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
+            },
+            opts=child,
+        )
+
+    def _rollback_alarms(self, name: str, variant: EndpointVariant, args: ServingArgs) -> list[aws.cloudwatch.MetricAlarm]:
+        """Latency and 5xx alarms on one production variant, which roll a deployment back."""
         alarms = args.spec.monitoring.alarms
-        dimensions = {"EndpointName": args.endpoint_name, "VariantName": VARIANT}
+        dimensions = {"EndpointName": args.endpoint_name, "VariantName": variant.name}
+        subject = args.endpoint_name if not variant.suffix else f"{args.endpoint_name} variant {variant.name}"
         periods = max(1, alarms.evaluation_minutes)
         common = dict(
             namespace="AWS/SageMaker",
@@ -210,9 +300,9 @@ class Serving(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         latency = aws.cloudwatch.MetricAlarm(
-            f"{name}-latency-alarm",
-            name=f"{args.endpoint_name}-latency-p99",
-            alarm_description=f"p99 model latency of {args.endpoint_name} above {alarms.latency_p99_ms} ms",
+            f"{name}{variant.suffix}-latency-alarm",
+            name=f"{args.endpoint_name}{variant.suffix}-latency-p99",
+            alarm_description=f"p99 model latency of {subject} above {alarms.latency_p99_ms} ms",
             metric_name="ModelLatency",
             extended_statistic="p99",
             # ModelLatency is reported in microseconds.
@@ -220,9 +310,9 @@ class Serving(pulumi.ComponentResource):
             **common,
         )
         errors = aws.cloudwatch.MetricAlarm(
-            f"{name}-5xx-alarm",
-            name=f"{args.endpoint_name}-5xx",
-            alarm_description=f"more than {alarms.error_5xx_count} 5xx responses a minute from {args.endpoint_name}",
+            f"{name}{variant.suffix}-5xx-alarm",
+            name=f"{args.endpoint_name}{variant.suffix}-5xx",
+            alarm_description=f"more than {alarms.error_5xx_count} 5xx responses a minute from {subject}",
             metric_name="Invocation5XXErrors",
             statistic="Sum",
             threshold=alarms.error_5xx_count,

@@ -179,6 +179,10 @@ def promote(
     plan = capture(inputs.with_spec(loaded.source, after.encode("utf-8")), jobs=jobs, cache_dir=cache_dir)
     registry = facts_with_context(ctx, inputs.stack, plan.specs)
     registry["packages"][model] = {**registry["packages"][model], "approval_status": APPROVED, "approval_pending": True}
+    # An A/B or shadow variant serving the promoted package is approved by this promotion as well.
+    for facts in registry["variant_packages"].get(model, {}).values():
+        if facts["arn"] == registry["packages"][model]["arn"]:
+            facts.update(approval_status=APPROVED, approval_pending=True)
     reports = reports_dir or project_dir / "reports"
     if dry_run:
         promotion.gate = run_gate(project_dir, plan, registry=registry, require_verified=True, governance=governance)

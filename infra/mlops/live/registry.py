@@ -2,9 +2,11 @@
 
 For every model whose environment pins a model package version, the package is described in
 the SageMaker Model Registry and summarised as the policy input's `registry.packages[<model>]`
-(shape in `policies/input.schema.json`). Metrics come from the package's model quality
-statistics report (`ModelMetrics.ModelQuality.Statistics.S3Uri`, the evaluation report a
-pipeline registers), else from its `CustomerMetadataProperties`; `metrics_source` says which.
+(shape in `policies/input.schema.json`); the version each A/B variant and shadow variant
+serves, likewise, as `registry.variant_packages[<model>][<variant>]`. Metrics come from the
+package's model quality statistics report (`ModelMetrics.ModelQuality.Statistics.S3Uri`, the
+evaluation report a pipeline registers), else from its `CustomerMetadataProperties`;
+`metrics_source` says which.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 import boto3
 
 from ..specs.loader import LoadedSpec
-from ..specs.model import Comparison, Evaluation
+from ..specs.model import Comparison, Evaluation, Serving
 from ..specs.names import resource_name
 from ..specs.stack import StackConfig
 from .aws import AwsContext, call, live_context
@@ -44,19 +46,32 @@ def registry_facts(stack: StackConfig, specs: Iterable[LoadedSpec], session: bot
     a fact (`found: false`), not an error. When no model pins a package AWS is not contacted.
     """
     specs = list(specs)
-    if not any(item.spec.registry.pinned_version is not None for item in specs):
+    if not any(item.spec.registry.pinned_version is not None or variant_versions(item.spec.serving) for item in specs):
         # Nothing is pinned, so there is nothing to look up: complete facts without asking AWS.
-        return {"source": "live", "endpoint_url": None, "region": stack.region, "packages": {}}
+        return {"source": "live", "endpoint_url": None, "region": stack.region, "packages": {}, "variant_packages": {}}
     ctx = live_context(stack.region, session, purpose="fetching model registry facts")
     return facts_with_context(ctx, stack, specs)
 
 
 def facts_with_context(ctx: AwsContext, stack: StackConfig, specs: Iterable[LoadedSpec]) -> dict[str, Any]:
-    packages = {}
+    packages: dict[str, Any] = {}
+    variant_packages: dict[str, dict[str, Any]] = {}
+    # A version several variants (or the pin and a variant) serve is described once.
+    described: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def facts(group: str, pinned: str) -> dict[str, Any]:
+        if (group, pinned) not in described:
+            described[(group, pinned)] = package_facts(ctx, group, pinned)
+        return dict(described[(group, pinned)])
+
     for item in sorted(specs, key=lambda s: s.spec.name):
+        group = expected_group(stack, item.spec.name)
         pinned = item.spec.registry.pinned_version
         if pinned is not None:
-            packages[item.spec.name] = package_facts(ctx, expected_group(stack, item.spec.name), str(pinned))
+            packages[item.spec.name] = facts(group, str(pinned))
+        variants = variant_versions(item.spec.serving)
+        if variants:
+            variant_packages[item.spec.name] = {name: facts(group, str(version)) for name, version in variants.items()}
     account, _partition = ctx.identity()
     return {
         "source": "live",
@@ -64,7 +79,16 @@ def facts_with_context(ctx: AwsContext, stack: StackConfig, specs: Iterable[Load
         "region": ctx.region,
         "account": account,
         "packages": packages,
+        "variant_packages": variant_packages,
     }
+
+
+def variant_versions(serving: Serving) -> dict[str, int]:
+    """The model package version each A/B variant and the shadow serve, by variant name."""
+    versions = {v.name: v.model_version for v in serving.variants}
+    if serving.shadow is not None:
+        versions[serving.shadow.name] = serving.shadow.model_version
+    return versions
 
 
 def package_arn(ctx: AwsContext, group: str, version: int) -> str:

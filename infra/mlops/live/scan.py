@@ -123,6 +123,20 @@ def _dotted(text: str) -> tuple[str | int, ...]:
     return tuple(parse_pattern(text)) if text else ()
 
 
+def _list_entries(
+    inputs: Any, where: tuple[str | int, ...], path: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], tuple[str | int, ...]]]:
+    """A Via's (input, answer path) pair with `[*]` expanded over the planned list's entries, the
+    planned and the answered entries matched by position (SageMaker keeps the order it was given)."""
+    if "*" not in where or "*" not in path:
+        return [(where, path)]
+    planned, answered = where.index("*"), path.index("*")
+    entries = _get(inputs, where[:planned])
+    if not isinstance(entries, list):
+        return []
+    return [(where[:planned] + (n,) + where[planned + 1:], path[:answered] + (n,) + path[answered + 1:]) for n in range(len(entries))]
+
+
 class _Reader:
     def __init__(self, ctx: AwsContext, resolver: Resolver, planned: list[dict[str, Any]]) -> None:
         self.ctx = ctx
@@ -150,9 +164,13 @@ class _Reader:
             if isinstance(source, Via):
                 # The referrer holds this resource's offline stand-in: its name, or the mock id or key id.
                 stand_ins = (planned_name(resource), resource["name"], f"{resource['name']}-id", f"mock-{resource['name']}")
-                referrers = [r for r in self.planned if r["type"] == source.type and _get(r["inputs"], _dotted(source.input)) in stand_ins]
-                answers = [self.answers.get(r["urn"]) for r in referrers]
-                value = next((_get(a, _dotted(source.path)) for a in answers if a), None)
+                value = None
+                for referrer in (r for r in self.planned if r["type"] == source.type):
+                    answer = self.answers.get(referrer["urn"])
+                    for pattern, answered in source.pairs:
+                        for where, path in _list_entries(referrer["inputs"], _dotted(pattern), _dotted(answered)):
+                            if answer and value is None and _get(referrer["inputs"], where) in stand_ins:
+                                value = _get(answer, path)
             elif isinstance(source, Ref):
                 value = self._live_name_of(source, _get(resource["inputs"], _dotted(source.input)))
             elif "{" in source:

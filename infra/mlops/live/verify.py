@@ -55,6 +55,8 @@ CHECKED_TYPES = (ENDPOINT, ENDPOINT_CONFIG, MODEL, KEY, ALARM, SCALING_TARGET, S
 # What is compared, per type, lives in the type's `mlops.resources` catalogue entry.
 Fields = resources.Fields
 VARIANT_FIELDS: Fields = resources.CATALOGUE[ENDPOINT_CONFIG].verify["variant"]
+# The planned and deployed lists of an endpoint configuration's variants, shadow variants included.
+VARIANT_LISTS = (("productionVariants", "ProductionVariants"), ("shadowProductionVariants", "ShadowProductionVariants"))
 ENDPOINT_CONFIG_FIELDS: Fields = resources.CATALOGUE[ENDPOINT_CONFIG].verify["resource"]
 MODEL_FIELDS: Fields = resources.CATALOGUE[MODEL].verify["resource"]
 KEY_FIELDS: Fields = resources.CATALOGUE[KEY].verify["resource"]
@@ -358,20 +360,21 @@ class _Checker:
         if deployed is None:
             return
         inputs = resource["inputs"]
-        variants = {v.get("VariantName"): v for v in deployed.get("ProductionVariants", [])}
-        for variant in inputs.get("productionVariants", []):
-            label = f"productionVariants[{variant.get('variantName')}]"
-            live = variants.get(variant.get("variantName"))
-            if live is None:
-                result.differences.append(Difference(label, "present", None))
-            else:
-                self.compare_fields(result, variant, live, VARIANT_FIELDS, prefix=f"{label}.")
+        for planned_key, deployed_key in VARIANT_LISTS:
+            variants = {v.get("VariantName"): v for v in deployed.get(deployed_key, [])}
+            for variant in inputs.get(planned_key, []):
+                label = f"{planned_key}[{variant.get('variantName')}]"
+                live = variants.get(variant.get("variantName"))
+                if live is None:
+                    result.differences.append(Difference(label, "present", None))
+                else:
+                    self.compare_fields(result, variant, live, VARIANT_FIELDS, prefix=f"{label}.")
         self.compare_fields(result, inputs, deployed, ENDPOINT_CONFIG_FIELDS)
 
     def _model(self, resource: dict[str, Any], result: ResourceCheck) -> None:
         planned = planned_name(resource)
         configs = [c for c in self.resources if c["type"] == ENDPOINT_CONFIG
-                   and any(v.get("modelName") == planned for v in c["inputs"].get("productionVariants", []))]
+                   and any(v.get("modelName") == planned for key, _ in VARIANT_LISTS for v in c["inputs"].get(key, []))]
         if not configs:
             result.status, result.reason = NOT_CHECKABLE, "no planned endpoint configuration serves it, so it cannot be found by name"
             return
@@ -382,7 +385,7 @@ class _Checker:
             result.status = NOT_CHECKABLE
             result.reason = f"found only through its endpoint configuration, which is not as planned: {holder.reason}"
             return
-        served = [v.get("ModelName") for v in config.get("ProductionVariants", [])]
+        served = [v.get("ModelName") for _, key in VARIANT_LISTS for v in config.get(key, [])]
         deployed_name = next((name for name in served if same_name(planned, name)), None)
         if deployed_name is None:
             return self.missing(result, f"endpoint configuration {holder.physical_name} serves no model named {planned}")

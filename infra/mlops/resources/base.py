@@ -85,6 +85,11 @@ class Rule:
     generated_identity: bool = False
     # List inputs AWS treats as sets: reordering them is no change.
     unordered: tuple[str, ...] = ()
+    # Lists whose items AWS identifies by one member (endpoint variants by variantName): list → member.
+    # Items are matched by it, so removing one is one removal, not a change of every later item.
+    keyed: Mapping[str, str] = field(default_factory=dict)
+    # What adding and removing an item of a keyed list does: list → (added, removed), `{key}` its key.
+    item_notes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # JSON policy documents (IAM, KMS, S3): compared as policies, ignoring statement and list order.
     policy_documents: tuple[str, ...] = ()
     # What is lost when the resource is replaced or deleted, given its inputs; None: nothing stored.
@@ -220,11 +225,18 @@ def build_requests(calls: tuple[Call, ...], inputs: Mapping[str, Any], provider_
 @dataclass(frozen=True)
 class Via:
     """A deployed resource Pulumi auto-named is found through the one that names it: the resource
-    of `type` whose input `input` holds this one's planned name, and its answer's `path`."""
+    of `type` whose input `input` holds this one's planned name, and its answer's `path`. A `[*]`
+    in both stands for every entry of a list, matched by position (the answer keeps the order the
+    request gave); `more` lists further (input, path) pairs that may name it."""
 
     type: str
     input: str
     path: str
+    more: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        return ((self.input, self.path), *self.more)
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,12 @@ RESOURCE = ResourceType(
     read=Read(
         "sagemaker",
         "DescribeModel",
+        # Every variant's model, an A/B challenger's and a shadow's included.
         by={"ModelName": Via(
             "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
-            input="productionVariants[0].modelName",
-            path="ProductionVariants[0].ModelName",
+            input="productionVariants[*].modelName",
+            path="ProductionVariants[*].ModelName",
+            more=(("shadowProductionVariants[*].modelName", "ShadowProductionVariants[*].ModelName"),),
         )},
     ),
 )
