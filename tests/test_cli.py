@@ -30,9 +30,10 @@ def test_plan_writes_the_graph_and_summarises_it(project: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "Stack dev (dev, eu-west-1)"
     rows = [[cell.strip() for cell in line.split("│")[1:4]] for line in lines if line.startswith("│")]
-    assert ["fraud-detector", "aws-native:sagemaker:ModelQualityJobDefinition", "1"] in rows
+    assert ["fraud-detector", "aws-native:sagemaker:ModelBiasJobDefinition", "1"] in rows
+    assert ["", "aws-native:sagemaker:ModelQualityJobDefinition", "1"] in rows
     assert ["", "aws:sagemaker/endpoint:Endpoint", "1"] in rows
-    assert f"103 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}" in lines
+    assert f"121 resources across 3 models; plan written to {project / 'reports' / 'dev' / 'plan.json'}" in lines
     dev = project / "reports" / "dev"
     assert f"policy report written to {dev / 'policy-report.json'}" in lines
     for kind, name in (("html", "policy-report.html"), ("junit", "policy-report.junit.xml"), ("markdown", "policy-report.md"), ("sarif", "policy-report.sarif")):
@@ -51,14 +52,14 @@ def test_plan_is_byte_identical_across_runs(project: Path, tmp_path: Path) -> No
 
 
 def test_plan_with_a_bad_spec_exits_2_without_traceback(project: Path) -> None:
-    spec = project / "models" / "churn-predictor.yaml"
-    spec.write_text(spec.read_text().replace("instance_type: ml.m5.large\n  initial_instance_count: 1", "instance_type: ml.m5.large\n  initial_instance_count: -3"))
+    spec = project / "models" / "fraud-detector.yaml"
+    spec.write_text(spec.read_text().replace("instance_type: ml.c5.xlarge\n  initial_instance_count: 1", "instance_type: ml.c5.xlarge\n  initial_instance_count: -3"))
     result = mlops("plan", "--stack", "dev", cwd=project)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
         f"error: {project / 'models'}: 1 problem(s) in model specs for environment 'dev'",
-        f"  {spec}:51: serving.initial_instance_count: expected greater than or equal to 1; found -3",
+        f"  {spec}:72: serving.initial_instance_count: expected greater than or equal to 1; found -3",
     ]
     assert not (project / "reports" / "dev" / "plan.json").exists()
 

@@ -86,13 +86,12 @@ def test_buckets_block_public_access_and_require_tls() -> None:
         assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_data_capture_on_for_realtime_and_async_off_for_serverless() -> None:
+def test_data_capture_on_for_realtime_off_for_serverless() -> None:
     fraud = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "fraud-detector")
     assert fraud["dataCaptureConfig"]["enableCapture"] is True
     assert fraud["dataCaptureConfig"]["initialSamplingPercentage"] == 100
-    churn = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "churn-predictor")
-    assert churn["dataCaptureConfig"]["initialSamplingPercentage"] == 20
-    assert churn["asyncInferenceConfig"]["outputConfig"]["kmsKeyId"] == key_arn("prod")
+    # churn-predictor scores in batch: no endpoint configuration (tests/test_batch.py covers its capture).
+    assert of_type("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "churn-predictor") == []
     router = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "ticket-router")
     assert "dataCaptureConfig" not in router
     assert router["productionVariants"][0]["serverlessConfig"] == {"maxConcurrency": 20, "memorySizeInMb": 3072}
@@ -108,7 +107,9 @@ def test_prod_endpoint_is_blue_green_with_rollback_on_existing_alarms() -> None:
     }
     rollback = {a["alarmName"] for a in endpoint["deploymentConfig"]["autoRollbackConfiguration"]["alarms"]}
     alarms = {a["inputs"]["name"]: a["inputs"] for a in of_type("prod", "aws:cloudwatch/metricAlarm:MetricAlarm", "fraud-detector")}
-    assert rollback == {"acme-prod-fraud-detector-latency-p99", "acme-prod-fraud-detector-5xx"}
+    # prod runs an A/B test: each production variant has its own rollback alarms.
+    # The champion is named primary: its alarms keep their names.
+    assert rollback == {f"acme-prod-fraud-detector{v}-{a}" for v in ("", "-challenger") for a in ("latency-p99", "5xx")}
     assert rollback <= set(alarms)
     assert alarms["acme-prod-fraud-detector-latency-p99"]["threshold"] == 150_000
     assert all(a["alarmActions"] for a in alarms.values())
@@ -116,15 +117,15 @@ def test_prod_endpoint_is_blue_green_with_rollback_on_existing_alarms() -> None:
 
 def test_autoscaling_bounds_follow_the_environment() -> None:
     assert of_type("dev", "aws:appautoscaling/target:Target", "fraud-detector") == []
-    target = one("prod", "aws:appautoscaling/target:Target", "fraud-detector")
-    assert (target["minCapacity"], target["maxCapacity"]) == (3, 12)
-    assert target["resourceId"] == "endpoint/acme-prod-fraud-detector/variant/primary"
+    targets = {t["inputs"]["resourceId"]: t["inputs"] for t in of_type("prod", "aws:appautoscaling/target:Target", "fraud-detector")}
+    assert set(targets) == {f"endpoint/acme-prod-fraud-detector/variant/{v}" for v in ("primary", "challenger")}
+    assert {(t["minCapacity"], t["maxCapacity"]) for t in targets.values()} == {(3, 12)}
     variant = one("prod", "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "fraud-detector")["productionVariants"][0]
     assert (variant["instanceType"], variant["initialInstanceCount"]) == ("ml.c5.2xlarge", 3)
 
 
 def test_prod_serves_the_pinned_package_inside_the_vpc_dev_serves_the_artifact() -> None:
-    prod = one("prod", "aws:sagemaker/model:Model", "fraud-detector")
+    prod = next(m["inputs"] for m in of_type("prod", "aws:sagemaker/model:Model", "fraud-detector") if m["name"] == "fraud-detector-serving-model")
     assert prod["primaryContainer"] == {
         "modelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-fraud-detector/14"
     }
@@ -162,7 +163,7 @@ def test_model_role_reaches_only_its_own_prefixes() -> None:
 def test_pipeline_registers_only_past_the_evaluation_threshold() -> None:
     definition = json.loads(one("prod", "aws:sagemaker/pipeline:Pipeline", "fraud-detector")["pipelineDefinition"])
     steps = {s["Name"]: s for s in definition["Steps"]}
-    assert list(steps) == ["Prepare", "Train", "Evaluate", "CheckThreshold"]
+    assert list(steps) == ["Prepare", "DataQuality", "DataBias", "Train", "Evaluate", "CheckThreshold"]
     check = steps["CheckThreshold"]["Arguments"]
     assert check["Conditions"][0]["Type"] == "GreaterThanOrEqualTo"
     assert check["Conditions"][0]["RightValue"] == 0.92
@@ -185,7 +186,7 @@ def test_retraining_triggers_start_the_pipeline() -> None:
 
 def test_monitoring_schedules_and_drift_alarms() -> None:
     schedules = {s["inputs"]["monitoringScheduleConfig"]["monitoringType"] for s in of_type("prod", "aws:sagemaker/monitoringSchedule:MonitoringSchedule", "fraud-detector")}
-    assert schedules == {"DataQuality", "ModelQuality"}
+    assert schedules == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
     quality = one("prod", "aws-native:sagemaker:ModelQualityJobDefinition", "fraud-detector")
     assert quality["modelQualityJobInput"]["groundTruthS3Input"]["s3Uri"] == "s3://acme-payments-lake/chargeback-labels/"
     drift = sorted(a["inputs"]["metricName"] for a in of_type("prod", "aws:cloudwatch/metricAlarm:MetricAlarm", "fraud-detector") if "drift" in a["name"])
@@ -200,6 +201,7 @@ def test_graph_records_parents_and_dependencies() -> None:
     )
     assert endpoint["parent"].endswith("mlops:model:ModelStack$mlops:sagemaker:Serving::fraud-detector-serving")
     assert any(d.endswith("::fraud-detector-serving-latency-alarm") for d in endpoint["dependencies"])
+    assert any(d.endswith("::fraud-detector-serving-challenger-latency-alarm") for d in endpoint["dependencies"])
     assert any(d.endswith("::fraud-detector-serving-config") for d in endpoint["dependencies"])
 
 

@@ -13,6 +13,7 @@ from mlops.cli import app
 runner = CliRunner()
 
 UNREADY_BLOCKING = [
+    "bias-monitoring-required",
     "endpoint-autoscaling",
     "endpoint-blue-green-rollback",
     "endpoint-data-capture",
@@ -21,6 +22,7 @@ UNREADY_BLOCKING = [
     "model-card-approved",
     "model-manual-approval",
     "model-pinned-version",
+    "pipeline-checks-required",
 ]
 
 
@@ -41,9 +43,10 @@ def add_waiver(project: Path, **fields: str) -> None:
 def test_example_models_pass_every_stack_gate(project: Path, stack: str) -> None:
     result = plan(project, stack)
     assert result.exit_code == 0, result.output
-    # Offline, prod's registry controls (approved, in-group, meeting the threshold) cannot be checked.
+    # Offline, prod's registry controls (approved, in-group, meeting the threshold, the A/B challenger's
+    # approval) cannot be checked.
     verdict, decision = ("PASS WITH UNVERIFIED CONTROLS", "pass-unverified") if stack == "prod" else ("PASS", "pass")
-    assert f"Policy gate: {verdict} — {stack} rules, 47 policies, embedded engine" in result.output
+    assert f"Policy gate: {verdict} — {stack} rules, 54 policies, embedded engine" in result.output
     document = report(project, stack)
     assert (document["stack"], document["environment"], document["decision"], document["engine"]) == (stack, stack, decision, "embedded")
     assert len(document["policy_bundle_sha256"]) == 64
@@ -57,7 +60,7 @@ def test_unready_model_fails_the_prod_gate_with_every_broken_control(unready_pro
         "  medium   mandatory  endpoint-min-instances: Endpoint configuration scoring-api-serving-config variant "
         "primary must start at least 2 instances (found 1)"
     ) in result.output.splitlines()
-    assert "9 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
+    assert "12 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
     document = report(unready_project, "prod")
     assert document["decision"] == "fail"
     assert sorted({v["policy_id"] for v in document["violations"]}) == UNREADY_BLOCKING
@@ -96,7 +99,7 @@ def test_a_valid_waiver_is_applied_and_recorded(unready_project: Path) -> None:
         "reason": "Partner traffic below 1 rps until launch", "approver": "cto@example.com", "expires": "2999-12-31",
         "source": "policies/waivers.yaml:2",
     }
-    assert "8 blocking, 0 advisory, 1 waived" in result.output
+    assert "11 blocking, 0 advisory, 1 waived" in result.output
 
 
 def test_an_expired_waiver_does_not_apply_and_is_reported(unready_project: Path) -> None:
@@ -105,7 +108,7 @@ def test_an_expired_waiver_does_not_apply_and_is_reported(unready_project: Path)
     result = plan(unready_project, "prod")
     assert result.exit_code == 1
     assert "expired waiver endpoint-min-instances" in result.output
-    assert "9 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
+    assert "12 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
     expired = report(unready_project, "prod")["waivers_expired"]
     assert [(w["policy_id"], w["expires"]) for w in expired] == [("endpoint-min-instances", "2020-01-31")]
 
@@ -202,7 +205,7 @@ def test_crossguard_pack_enforces_the_same_decisions_as_the_offline_gate(unready
     policies = [p for p in built if isinstance(p, StackValidationPolicy)]
     # One stack policy per Rego policy, the advisory values-known-after-apply, and a resource
     # policy (Analyze, before the step) per resource-local Rego policy.
-    assert len(policies) == 48
+    assert len(policies) == 55  # 54 Rego policies + values-known-after-apply
     assert {p.name for p in built if isinstance(p, ResourceValidationPolicy)} >= {"endpoint-kms-encryption.resource", "aws-api-conformance.resource"}
     levels = {p.name: p.enforcement_level for p in policies}
     assert levels["endpoint-min-instances"] == EnforcementLevel.MANDATORY
@@ -280,7 +283,7 @@ def test_each_decision_is_recorded_in_the_ledger_with_its_evidence(unready_proje
     assert evidence.parent == unready_project / "reports" / "prod" / "evidence"
     assert file_sha256(evidence) == prod["report_sha256"] == evidence.stem
     assert evidence.read_bytes() == (unready_project / "reports" / "prod" / "policy-report.json").read_bytes()
-    assert prod["counts"]["blocking"] == 9
+    assert prod["counts"]["blocking"] == 12
     verified = runner.invoke(app, ["audit", "verify", "--ledger", str(unready_project / "reports" / "audit-ledger.jsonl")])
     assert verified.exit_code == 0
     assert verified.output.startswith(f"ledger OK: 2 entries, head {entries[1]['hash'][:12]}")

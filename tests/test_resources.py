@@ -74,7 +74,7 @@ def test_examples_conform_with_at_least_95_percent_coverage(plans: dict[str, Any
     assert coverage["pipeline_step_values"] > 0
 
 
-def _resource(plan: Any, type_token: str, model: str = "churn-predictor") -> dict[str, Any]:
+def _resource(plan: Any, type_token: str, model: str = "fraud-detector") -> dict[str, Any]:
     return copy.deepcopy(next(r for r in plan.resources if r["type"] == type_token and r["model"] == model))
 
 
@@ -84,7 +84,7 @@ def test_a_value_aws_refuses_is_a_violation_naming_request_field_rule_and_value(
     section = conformance.check([config])
     assert section["violations"] == [{
         "resource": config["urn"],
-        "model": "churn-predictor",
+        "model": "fraud-detector",
         "service": "sagemaker",
         "operation": "CreateEndpointConfig",
         "context": "",
@@ -257,19 +257,19 @@ def test_a_program_defect_aws_would_refuse_fails_every_gate_and_points_at_the_sp
     program itself gets wrong. Here: a production variant name AWS's pattern refuses."""
     from mlops.components import serving
 
-    monkeypatch.setattr(serving, "VARIANT", "primary variant")
+    monkeypatch.setattr(serving, "PRIMARY_VARIANT", "primary variant")
     result = runner.invoke(app, ["plan", "--stack", "dev", "--no-cache", "-C", str(project)])
     assert result.exit_code == 1, result.output
     assert "Policy gate: FAIL — dev rules" in result.output
     report = json.loads((project / "reports" / "dev" / "policy-report.json").read_text())
     found = [v for v in report["violations"] if v["policy_id"] == "aws-api-conformance"]
     assert found and all(v["blocking"] and v["enforcement"] == "mandatory" for v in found)
-    churn = next(v for v in found if v["resource"].endswith("::churn-predictor-serving-config"))
-    assert churn["message"] == (
+    fraud = next(v for v in found if v["resource"].endswith("::fraud-detector-serving-config"))
+    assert fraud["message"] == (
         'CreateEndpointConfig ProductionVariants[0].VariantName (input productionVariants[0].variantName) = "primary variant": '
         "must match pattern [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}; AWS refuses the request (botocore sagemaker model)"
     )
-    assert churn["location"]["file"] == "models/churn-predictor.yaml"
+    assert fraud["location"]["file"] == "models/fraud-detector.yaml"
     assert report["conformance"]["coverage"]["emitted"] > 1000
     markdown = (project / "reports" / "dev" / "policy-report.md").read_text()
     assert "AWS API conformance: " in markdown and "input values checked against AWS's API model" in markdown

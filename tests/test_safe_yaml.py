@@ -75,9 +75,9 @@ def test_example_specs_read_as_plain_data() -> None:
         assert data == YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     data, lines = load_yaml(REPO / "models" / "fraud-detector.yaml")
     assert type(data["feature_groups"]) is list
-    assert lines[("metadata", "name")] == 4
-    assert lines[("feature_groups", 1, "features", 2)] == 34
-    assert lines[("environments", "prod", "serving", "autoscaling")] == 112
+    assert lines[("metadata", "name")] == 6
+    assert lines[("feature_groups", 1, "features", 2)] == 36
+    assert lines[("environments", "prod", "serving", "autoscaling")] == 132
 
 
 def test_control_character(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@
 #   id: required-tags
 #   severity: medium
 #   controls: [SOC2:CC6.1, ISO27001:A.5.9, ISO27001:A.5.13, NIST800-53:CM-8]
-#   resource_types: [aws:appautoscaling/target:Target, aws:cloudwatch/eventRule:EventRule, aws:cloudwatch/metricAlarm:MetricAlarm, aws:iam/policy:Policy, aws:iam/role:Role, aws:kms/key:Key, aws:s3/bucket:Bucket, aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition, aws:sagemaker/endpoint:Endpoint, aws:sagemaker/endpointConfiguration:EndpointConfiguration, aws:sagemaker/featureGroup:FeatureGroup, aws:sagemaker/model:Model, aws:sagemaker/modelPackageGroup:ModelPackageGroup, aws:sagemaker/monitoringSchedule:MonitoringSchedule, aws:sagemaker/pipeline:Pipeline, aws:sns/topic:Topic, aws-native:sagemaker:DataQualityJobDefinition, aws-native:sagemaker:ModelQualityJobDefinition]
+#   resource_types: [aws:appautoscaling/target:Target, aws:cloudwatch/eventRule:EventRule, aws:cloudwatch/metricAlarm:MetricAlarm, aws:iam/policy:Policy, aws:iam/role:Role, aws:kms/key:Key, aws:s3/bucket:Bucket, aws:s3/bucketObjectv2:BucketObjectv2, aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition, aws:sagemaker/endpoint:Endpoint, aws:sagemaker/endpointConfiguration:EndpointConfiguration, aws:sagemaker/featureGroup:FeatureGroup, aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer, aws:sagemaker/model:Model, aws:sagemaker/modelPackageGroup:ModelPackageGroup, aws:sagemaker/monitoringSchedule:MonitoringSchedule, aws:sagemaker/pipeline:Pipeline, aws:sns/topic:Topic, aws-native:sagemaker:DataQualityJobDefinition, aws-native:sagemaker:ModelBiasJobDefinition, aws-native:sagemaker:ModelExplainabilityJobDefinition, aws-native:sagemaker:ModelQualityJobDefinition]
 #   waivable: true
 #   resource_local: true
 package mlops.tags.required_tags

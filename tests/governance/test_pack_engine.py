@@ -43,9 +43,11 @@ PENDING_POLICY = "values-known-after-apply"
 # A resource policy (checked by Analyze, before the resource's step) is named after its Rego policy.
 RESOURCE_SUFFIX = ".resource"
 
-# tests/test_gate_cli.py UNREADY_BLOCKING, with model-manual-approval found twice: on the
-# training pipeline's register step and on the model itself.
-UNREADY_BLOCKING = {
+# tests/test_gate_cli.py UNREADY_BLOCKING, with model-manual-approval found twice (on the
+# training pipeline's register step and on the model itself) and pipeline-checks-required twice
+# (the data-quality check and the bias check are both missing).
+UNREADY_BLOCKING = [
+    ("bias-monitoring-required", "aws:sagemaker/endpoint:Endpoint::scoring-api-serving-endpoint"),
     ("endpoint-autoscaling", "aws:sagemaker/endpoint:Endpoint::scoring-api-serving-endpoint"),
     ("endpoint-blue-green-rollback", "aws:sagemaker/endpoint:Endpoint::scoring-api-serving-endpoint"),
     ("endpoint-data-capture", "aws:sagemaker/endpointConfiguration:EndpointConfiguration::scoring-api-serving-config"),
@@ -55,7 +57,9 @@ UNREADY_BLOCKING = {
     ("model-manual-approval", "aws:sagemaker/pipeline:Pipeline::scoring-api-training-pipeline"),
     ("model-manual-approval", "mlops:model:ModelStack::scoring-api"),
     ("model-pinned-version", "aws:sagemaker/model:Model::scoring-api-serving-model"),
-}
+    ("pipeline-checks-required", "aws:sagemaker/pipeline:Pipeline::scoring-api-training-pipeline"),
+    ("pipeline-checks-required", "aws:sagemaker/pipeline:Pipeline::scoring-api-training-pipeline"),
+]
 
 # Each test below starts the pack (about 0.6 s) and most run `mlops plan` (3-8 s) too.
 # --strict-markers and no registered `slow` marker: skip them with MLOPS_SKIP_PACK_TESTS=1.
@@ -112,6 +116,11 @@ def base_policy(name: str) -> str:
 
 def stack_findings(run: PackRun) -> set[tuple[str, str, str]]:
     return {(d.policy, d.urn, d.level) for d in run.stack if d.policy != PENDING_POLICY and d.level in ("mandatory", "advisory")}
+
+
+def stack_diagnostics(run: PackRun) -> list[tuple[str, str, str]]:
+    """Like stack_findings, one per diagnostic: a policy may report one resource more than once (two messages)."""
+    return [(d.policy, d.urn, d.level) for d in run.stack if d.policy != PENDING_POLICY and d.level in ("mandatory", "advisory")]
 
 
 def resource_findings(run: PackRun) -> set[tuple[str, str, str]]:
@@ -200,7 +209,10 @@ def test_dev_update_matches_the_offline_gate(project: Path, no_aws: None) -> Non
 @slow
 @pytest.mark.parametrize(("pinned", "expected"), [
     (("Approved", {"auc": 0.95}), set()),
-    (("Rejected", {"auc": 0.95}), {("registry-approved-package", "aws:sagemaker/model:Model::fraud-detector-serving-model")}),
+    # A rejected v14 is also the A/B test's primary variant, so the endpoint configuration is flagged too.
+    (("Rejected", {"auc": 0.95}), {
+        ("registry-approved-package", "aws:sagemaker/model:Model::fraud-detector-serving-model"),
+    }),
 ], ids=["approved", "rejected"])
 def test_prod_update_with_live_registry_facts_matches_the_live_offline_gate(
     aws: LocalAws, project: Path, pinned: tuple[str, dict[str, float]], expected: set[tuple[str, str]]  # noqa: F811
@@ -214,13 +226,14 @@ def test_prod_update_with_live_registry_facts_matches_the_live_offline_gate(
 
 
 @slow
-def test_unready_prod_update_reports_the_eight_blocking_violations(unready_project: Path, no_aws: None) -> None:
+def test_unready_prod_update_reports_the_twelve_blocking_violations(unready_project: Path, no_aws: None) -> None:
     offline = offline_plan(unready_project, "prod")
     assert offline.exit_code == 1
     run = drive_plan(unready_project, offline)
     assert_pack_matches_offline(run, offline)
-    assert sorted((policy, short(urn)) for policy, urn, level in stack_findings(run) if level == "mandatory") == sorted(UNREADY_BLOCKING)
-    assert {level for _, _, level in stack_findings(run)} == {"mandatory"}
+    assert sorted((policy, short(urn)) for policy, urn, level in stack_diagnostics(run) if level == "mandatory") == sorted(UNREADY_BLOCKING)
+    assert {level for _, _, level in stack_diagnostics(run)} == {"mandatory"}
+    assert len(offline.report["violations"]) == len(UNREADY_BLOCKING)
     # Same words as the offline report: the policy's title, then the gate's message.
     assert {(d.policy, d.urn, d.message) for d in run.stack if d.policy != PENDING_POLICY} == offline.messages()
 
@@ -244,7 +257,7 @@ def test_a_waived_violation_is_reported_by_neither(unready_project: Path, no_aws
     assert {policy for policy, _ in offline.waived()} == {"endpoint-min-instances"}
     run = drive_plan(unready_project, offline)
     assert_pack_matches_offline(run, offline)
-    assert len(stack_findings(run)) == len(UNREADY_BLOCKING) - 1
+    assert len(stack_diagnostics(run)) == len(UNREADY_BLOCKING) - 1
     assert "endpoint-min-instances" not in {base_policy(d.policy) for d in run.diagnostics}
 
 

@@ -46,13 +46,52 @@ def _moto_server_executable() -> str:
     return found
 
 
+# moto (5.2) cannot evaluate a policy condition's Bool operator and so ignores the condition: the
+# platform buckets' TLS-only statement (Deny s3:* when aws:SecureTransport is false) then denies every
+# GetObject/HeadObject, and `mlops scan` could not read the objects the program writes (BucketObjectv2).
+# The server is started evaluating aws:SecureTransport as AWS would for a request over TLS (as every
+# AWS SDK call is): a statement whose SecureTransport condition does not hold does not apply.
+_PATCHED_MOTO_SERVER = """
+import sys
+from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+from moto.server import main
+
+_permitted = IAMPolicyStatement.is_action_permitted
+
+
+def _secure_transport_holds(condition):
+    for operator, values in condition.items():
+        if operator in ("Bool", "BoolIfExists") and isinstance(values, dict) and "aws:SecureTransport" in values:
+            expected = values["aws:SecureTransport"]
+            expected = expected if isinstance(expected, list) else [expected]
+            if "true" not in [str(v).lower() for v in expected]:
+                return False
+    return True
+
+
+def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+    condition = self._statement.get("Condition")
+    if isinstance(condition, dict) and not _secure_transport_holds(condition):
+        return PermissionResult.NEUTRAL
+    return _permitted(self, action, resource, principal, incoming_condition_values)
+
+
+IAMPolicyStatement.is_action_permitted = is_action_permitted
+sys.argv[0] = "moto_server"
+sys.exit(main())
+"""
+
+
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a moto_server process started for this session, stopped after it."""
+    _moto_server_executable()  # moto[server] is installed
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto_server.log"
     with log.open("wb") as handle:
-        process = subprocess.Popen([_moto_server_executable(), "-H", "127.0.0.1", "-p", str(port)], stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _PATCHED_MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], stdout=handle, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -175,7 +214,8 @@ def seed_prod_registry(
     """The three example models' prod groups, each pinned version Approved and above its threshold.
 
     fraud-detector (auc >= 0.92, SageMaker report format) gets versions 1–13 (old, Approved),
-    14 as `fraud_pinned`, 15 pending with auc 0.96, 16 pending with auc 0.90, 17 rejected with auc 0.97;
+    14 as `fraud_pinned`, 15 pending with auc 0.96, 16 pending with auc 0.90, 17 rejected with auc 0.97,
+    18 Approved with auc 0.95 (the prod A/B challenger);
     churn-predictor (f1 >= 0.71, this project's report format) 1–6; ticket-router (accuracy >= 0.85,
     customer metadata properties) 1–3. Fewer versions leave a pin missing; `ticket_versions=None`, its group.
     """
@@ -183,6 +223,7 @@ def seed_prod_registry(
         ("PendingManualApproval", {"auc": 0.96}),
         ("PendingManualApproval", {"auc": 0.90}),
         ("Rejected", {"auc": 0.97}),
+        ("Approved", {"auc": 0.95}),
     ])
     register_versions(aws, "acme-prod-churn-predictor", [("Approved", {"f1": 0.74})] * churn_versions, report_format="project")
     if ticket_versions is not None:
@@ -308,14 +349,39 @@ class Deployed:
 
     def alarm_arguments(self, alarm: dict[str, Any]) -> dict[str, Any]:
         inputs = self.live(alarm["inputs"])
-        return {
-            "AlarmName": inputs["name"], "AlarmDescription": inputs.get("alarmDescription", ""), "MetricName": inputs["metricName"],
-            "Namespace": inputs["namespace"], "Threshold": float(inputs["threshold"]),
+        arguments = {
+            "AlarmName": inputs["name"], "AlarmDescription": inputs.get("alarmDescription", ""),
             "ComparisonOperator": inputs["comparisonOperator"], "EvaluationPeriods": inputs["evaluationPeriods"],
-            "Period": inputs["period"], "TreatMissingData": inputs.get("treatMissingData", "missing"),
+            "TreatMissingData": inputs.get("treatMissingData", "missing"),
             "AlarmActions": inputs.get("alarmActions", []), "OKActions": inputs.get("okActions", []),
-            "Dimensions": [{"Name": k, "Value": v} for k, v in inputs.get("dimensions", {}).items()],
             **{api: inputs[name] for name, api in (
                 ("statistic", "Statistic"), ("extendedStatistic", "ExtendedStatistic"), ("datapointsToAlarm", "DatapointsToAlarm"),
+                ("thresholdMetricId", "ThresholdMetricId"), ("period", "Period"), ("namespace", "Namespace"),
+                ("metricName", "MetricName"),
             ) if name in inputs},
         }
+        if "threshold" in inputs:
+            arguments["Threshold"] = float(inputs["threshold"])
+        if "metricQueries" in inputs:
+            # pulumi-aws's metric_queries are PutMetricAlarm's Metrics; a query's `metric` block holds both
+            # the MetricStat (period, stat, unit) and the Metric it reads (resources/cloudwatch_metric_alarm.py).
+            arguments["Metrics"] = [_metric_query(query) for query in inputs["metricQueries"]]
+        else:
+            arguments["Dimensions"] = [{"Name": k, "Value": v} for k, v in inputs.get("dimensions", {}).items()]
+        return arguments
+
+
+def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
+    """One pulumi-aws metric query as a PutMetricAlarm MetricDataQuery."""
+    result: dict[str, Any] = {"Id": query["id"]}
+    for name, api in (("expression", "Expression"), ("label", "Label"), ("returnData", "ReturnData"),
+                      ("period", "Period"), ("accountId", "AccountId")):
+        if name in query:
+            result[api] = query[name]
+    metric = query.get("metric")
+    if metric:
+        read = {"MetricName": metric["metricName"], "Namespace": metric["namespace"],
+                "Dimensions": [{"Name": k, "Value": v} for k, v in metric.get("dimensions", {}).items()]}
+        result["MetricStat"] = {"Metric": read, "Period": metric["period"], "Stat": metric["stat"],
+                                **({"Unit": metric["unit"]} if "unit" in metric else {})}
+    return result

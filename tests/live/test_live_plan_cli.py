@@ -23,7 +23,7 @@ def test_live_facts_turn_unverified_registry_controls_into_a_pass(aws: LocalAws,
     seed_prod_registry(aws)
     result = plan_live(prod_project)
     assert result.exit_code == 0, result.output
-    assert "Policy gate: PASS — prod rules, 47 policies, embedded engine" in result.output
+    assert "Policy gate: PASS — prod rules, 54 policies, embedded engine" in result.output
     assert "0 blocking, 0 advisory, 0 waived, 0 unverified" in result.output
     assert "unverified controls" not in result.output
 

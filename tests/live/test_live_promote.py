@@ -140,7 +140,7 @@ def test_dry_run_changes_nothing(aws: LocalAws, project: Path) -> None:
         (
             ["fraud-detector", "--version", "42"],
             "error: cannot promote fraud-detector: model package arn:aws:sagemaker:eu-west-1:123456789012:model-package/"
-            "acme-prod-fraud-detector/42 not found; versions in group acme-prod-fraud-detector: 8, 9, 10, 11, 12, 13, 14, 15, 16, 17",
+            "acme-prod-fraud-detector/42 not found; versions in group acme-prod-fraud-detector: 9, 10, 11, 12, 13, 14, 15, 16, 17, 18",
         ),
         (
             ["fraud-detector", "--package-arn", "arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-prod-churn-predictor/7"],

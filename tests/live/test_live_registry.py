@@ -120,7 +120,8 @@ def test_missing_package_fails_the_gate_naming_the_versions_there_are(aws: Local
     assert churn["found"] is False and churn["approval_status"] is None
     result = run_gate(prod_project, prod_plan, registry=facts)
     assert result.decision == "fail"
-    churn_model = FRAUD_MODEL.replace("fraud-detector", "churn-predictor")
+    # churn-predictor scores in batch: it has no SageMaker model resource, so the finding is on its component.
+    churn_model = "urn:pulumi:prod::mlops-platform::mlops:model:ModelStack::churn-predictor"
     assert findings(result, "registry-package-group") == [(
         churn_model,
         "Model churn-predictor pins model package version 6, which is not in the registry: model package "
@@ -149,10 +150,11 @@ def test_missing_group_is_named(aws: LocalAws, prod_plan) -> None:
 def test_without_facts_the_gate_passes_unverified_and_fails_when_verified_facts_are_required(prod_project: Path, prod_plan) -> None:
     offline = run_gate(prod_project, prod_plan)
     assert offline.decision == "pass-unverified"
+    # Three registry checks on each pinned model, and the approval of the prod A/B test's challenger.
     assert sorted({u.policy.id for u in offline.unverified}) == [
-        "registry-approved-package", "registry-package-group", "registry-package-metric-threshold",
+        "registry-approved-package", "registry-package-group", "registry-package-metric-threshold", "variant-approved-packages",
     ]
-    assert len(offline.unverified) == 9 and not any(u.blocking for u in offline.unverified)
+    assert len(offline.unverified) == 10 and not any(u.blocking for u in offline.unverified)
     required = run_gate(prod_project, prod_plan, require_verified=True)
     assert required.decision == "fail"
     assert all(u.blocking for u in required.unverified)

@@ -45,6 +45,8 @@ ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
+MLFLOW = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 
 # --- plans, seeding, scanning -------------------------------------------------------------------
@@ -174,13 +176,17 @@ def test_clean_scan_of_the_seeded_dev_stack(aws: LocalAws, plan_of: Callable[[st
     seeded = seed(aws, plan)
     planned = [r for r in plan.resources if r.get("custom", True) and not r["type"].startswith("mlops:")]
     assert {o.name for o in seeded.outcomes} == {r["name"] for r in planned}
-    # Everything is in the account but the monitoring schedules (moto has no CreateMonitoringSchedule) and the
-    # bucket logging, which moto fails on (created by `_log_buckets_despite_moto`).
+    # Everything is in the account but the monitoring schedules and the MLflow tracking server (moto has no
+    # CreateMonitoringSchedule, no CreateMlflowTrackingServer) and the bucket logging, which moto fails on
+    # (created by `_log_buckets_despite_moto`).
     assert seeded.unsupported == {
         **{name: "CreateMonitoringSchedule: HTTP 500" for name in of_type(plan, SCHEDULE)},
+        **{name: "CreateMlflowTrackingServer: HTTP 500" for name in of_type(plan, MLFLOW)},
         **{name: "PutBucketLogging: HTTP 500 Internal Server Error" for name in of_type(plan, BUCKET_LOGGING)},
     }
-    assert len(seeded.created) == len(planned) - len(of_type(plan, SCHEDULE)) - len(of_type(plan, BUCKET_LOGGING))
+    assert len(seeded.created) == (
+        len(planned) - len(of_type(plan, SCHEDULE)) - len(of_type(plan, MLFLOW)) - len(of_type(plan, BUCKET_LOGGING))
+    )
     # Auto-named resources carry Pulumi-style names; stand-ins were replaced by what was created.
     config = seeded.names["fraud-detector-serving-config"]
     assert config.startswith("fraud-detector-serving-config-") and len(config) == len("fraud-detector-serving-config") + 8
@@ -200,8 +206,15 @@ def test_clean_scan_of_the_seeded_dev_stack(aws: LocalAws, plan_of: Callable[[st
     # Exactly what moto cannot describe is not readable (every planned type has a reader).
     found = unreadable(report)
     schedule_reason = f"{aws.url} cannot answer DescribeMonitoringSchedule (HTTP 500)"
+    mlflow_reason = f"{aws.url} cannot answer DescribeMlflowTrackingServer (HTTP 500)"
     expected = {
         **{name: (["(all)"], schedule_reason) for name in of_type(plan, SCHEDULE)},
+        **{name: (["(all)"], mlflow_reason) for name in of_type(plan, MLFLOW)},
+        # HeadObject answers neither an object's content nor its tags.
+        **{name: (["body", "tagging"], "HeadObject does not return these fields here") for name in of_type(plan, OBJECT)},
+        "fraud-detector-monitoring-model-explainability": (
+            ["stoppingCondition.maxRuntimeInSeconds"], "DescribeModelExplainabilityJobDefinition does not return these fields here"
+        ),
         "platform-key": (["policy"], "DescribeKey does not return these fields here"),
         "churn-predictor-features-subscriber-activity": (["description", "tags"], "DescribeFeatureGroup does not return these fields here"),
         **{name: (["description", "onlineStoreConfig.enableOnlineStore", "onlineStoreConfig.securityConfig.kmsKeyId", "tags"],
@@ -224,9 +237,9 @@ def test_clean_scan_of_the_seeded_dev_stack(aws: LocalAws, plan_of: Callable[[st
     assert report["decision"] == "fail" and report["require_verified"] is True
     assert blocking(report) == conformance_unverified_on_unreadable(report)
     assert all(f["enforcement"] == "advisory" for f in findings(report) if not f["blocking"])
-    # moto's DescribeModel answers EnableNetworkIsolation false whatever CreateModel said.
+    # moto's DescribeModel answers EnableNetworkIsolation false whatever CreateModel said (churn-predictor is
+    # a batch model now: it has no serving model).
     assert [(v["policy_id"], name_of(v["resource"]), v["enforcement"]) for v in report["violations"]] == [
-        ("sagemaker-network-isolation", "churn-predictor-serving-model", "advisory"),
         ("sagemaker-network-isolation", "fraud-detector-serving-model", "advisory"),
     ]
     # Resources whose tags could not be read still belong to their model (through their model stack).
@@ -279,16 +292,38 @@ def test_configuration_without_data_capture_swapped_onto_an_endpoint(
     assert (capture["enforcement"], capture["blocking"]) == ("mandatory", True)
     assert capture["message"].startswith("Endpoint configuration fraud-detector-serving-config must capture inference data")
     assert outcome(report, "endpoint-data-capture", "fraud-detector-serving-config") == "fail"
-    assert outcome(report, "endpoint-data-capture", "churn-predictor-serving-config") == "pass"
+    assert outcome(report, "endpoint-data-capture", "ticket-router-serving-config") == "pass"
     assert any(line.endswith(f"mandatory  endpoint-data-capture: {capture['message']}") for line in result.output.splitlines())
 
 
+CHURN_BATCH = """serving:
+  mode: batch
+  batch:
+    input_s3_uri: s3://acme-crm-exports/scoring/
+    schedule: "cron(0 4 1 * ? *)"
+    on_new_data: true
+    instance_type: ml.m5.xlarge
+    instance_count: 2
+"""
+CHURN_ENDPOINT = """serving:
+  mode: async
+  instance_type: ml.m5.large
+  async_inference: {max_concurrent_invocations_per_instance: 8}
+  deployment: {strategy: linear, linear_step_percent: 25, bake_minutes: 5}
+"""
+
+
 def test_deleted_alarm_is_missing_and_the_endpoint_policies_react(
-    aws: LocalAws, plan_of: Callable[[str], Plan], project: Path, deployment_config_answered: Callable[[Plan, Seeded], None]
+    aws: LocalAws, project: Path, deployment_config_answered: Callable[[Plan, Seeded], None]
 ) -> None:
-    # Staging requires monitoring and blue/green deployments (advisory there); churn-predictor's endpoint has
-    # no scalable target in staging, so with its deployment configuration answered every check on it decides.
-    plan = plan_of("staging")
+    # Staging requires monitoring and blue/green deployments (advisory there). The example churn model
+    # scores in batch; here it serves from an asynchronous endpoint again, which has no scalable target in
+    # staging, so with its deployment configuration answered every check on it decides.
+    spec = project / "models" / "churn-predictor.yaml"
+    text = spec.read_text()
+    assert CHURN_BATCH in text
+    spec.write_text(text.replace(CHURN_BATCH, CHURN_ENDPOINT))
+    plan = capture(load_inputs(project, "staging"), jobs=1, cache_dir=None)
     seeded = seed(aws, plan)
     deployment_config_answered(plan, seeded)
     cloudwatch = aws.client("cloudwatch")
@@ -351,8 +386,8 @@ def test_revoked_approval_of_the_pinned_package_is_a_registry_finding(
     )
     assert (revoked["enforcement"], revoked["blocking"], revoked["model"]) == ("mandatory", True, "fraud-detector")
     assert f"  high     mandatory  registry-approved-package: {revoked['message']}" in result.output.splitlines()
-    for model in ("churn-predictor", "ticket-router"):
-        assert outcome(report, "registry-approved-package", f"{model}-serving-model") == "pass"
+    for model in ("fraud-detector-serving-challenger", "ticket-router-serving"):
+        assert outcome(report, "registry-approved-package", f"{model}-model") == "pass"
     for policy in ("registry-package-group", "registry-package-metric-threshold"):
         assert outcome(report, policy, "fraud-detector-serving-model") == "pass"
 

@@ -33,12 +33,14 @@ def test_deployed_as_planned_has_no_drift(aws: LocalAws, prod_plan) -> None:
     by_status = {}
     for check in report.checks:
         by_status.setdefault(check.status, []).append(check)
-    assert {s: len(c) for s, c in by_status.items()} == {"in-sync": 30, "not-checkable": 3}
+    assert {s: len(c) for s, c in by_status.items()} == {"in-sync": 36, "not-checkable": 5}
     for check in by_status["in-sync"]:
         assert (check.differences, check.unchecked) == ([], []), check
     assert sorted(c.name for c in by_status["not-checkable"]) == [
         "churn-predictor-monitoring-data-quality-schedule",
         "fraud-detector-monitoring-data-quality-schedule",
+        "fraud-detector-monitoring-model-bias-schedule",
+        "fraud-detector-monitoring-model-explainability-schedule",
         "fraud-detector-monitoring-model-quality-schedule",
     ]
     assert {c.reason for c in by_status["not-checkable"]} == {SCHEDULE_REASON.format(url=aws.url)}
@@ -56,9 +58,9 @@ def test_drift_injected_through_the_api_is_reported_per_resource(aws: LocalAws, 
     # Someone raised an alarm threshold by hand.
     alarm = next(r for r in deployed.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if r["inputs"]["name"] == "acme-prod-fraud-detector-5xx")
     cloudwatch.put_metric_alarm(**{**deployed.alarm_arguments(alarm), "Threshold": 50.0})
-    # …removed churn-predictor's autoscaling target…
+    # …removed the fraud-detector challenger variant's autoscaling target (churn-predictor is batch: no endpoint)…
     scaling.deregister_scalable_target(
-        ServiceNamespace="sagemaker", ResourceId="endpoint/acme-prod-churn-predictor/variant/primary",
+        ServiceNamespace="sagemaker", ResourceId="endpoint/acme-prod-fraud-detector/variant/challenger",
         ScalableDimension="sagemaker:variant:DesiredInstanceCount",
     )
     # …pointed fraud-detector's endpoint at a hand-made configuration without data capture or KMS key
@@ -77,8 +79,8 @@ def test_drift_injected_through_the_api_is_reported_per_resource(aws: LocalAws, 
     changed = {(c.name, c.status): [(d.field, d.planned, d.deployed) for d in c.differences] or c.reason for c in report.checks if c.status in ("drifted", "missing")}
     assert changed == {
         ("fraud-detector-serving-5xx-alarm", "drifted"): [("threshold", 3, 50.0)],
-        ("churn-predictor-serving-scaling-target", "missing"):
-            "no scalable target endpoint/acme-prod-churn-predictor/variant/primary (sagemaker:variant:DesiredInstanceCount)",
+        ("fraud-detector-serving-challenger-scaling-target", "missing"):
+            "no scalable target endpoint/acme-prod-fraud-detector/variant/challenger (sagemaker:variant:DesiredInstanceCount)",
         ("fraud-detector-serving-endpoint", "drifted"):
             [("endpointConfigName", "fraud-detector-serving-config", "fraud-detector-serving-config-hotfix1")],
         ("fraud-detector-serving-config", "missing"):
@@ -93,8 +95,8 @@ def test_drift_injected_through_the_api_is_reported_per_resource(aws: LocalAws, 
         "found only through its endpoint configuration, which is not as planned: endpoint acme-prod-fraud-detector serves "
         "fraud-detector-serving-config-hotfix1, not a configuration named fraud-detector-serving-config"
     ))
+    assert models["fraud-detector-serving-challenger-model"] == models["fraud-detector-serving-model"]
     assert models["ticket-router-serving-model"][0] == "not-checkable"
-    assert models["churn-predictor-serving-model"] == ("in-sync", None)
 
 
 def test_endpoint_configuration_fields_compared(aws: LocalAws, prod_plan) -> None:
@@ -105,7 +107,11 @@ def test_endpoint_configuration_fields_compared(aws: LocalAws, prod_plan) -> Non
     name = "fraud-detector-serving-config-a1b2c3d"  # what a Pulumi replacement would be called
     deployed.create_endpoint_config(
         config, name,
-        ProductionVariants=[{"VariantName": "primary", "ModelName": model_name, "InstanceType": "ml.c5.xlarge", "InitialInstanceCount": 1}],
+        ProductionVariants=[
+            {"VariantName": "primary", "ModelName": model_name, "InstanceType": "ml.c5.xlarge", "InitialInstanceCount": 1, "InitialVariantWeight": 90},
+            {"VariantName": "challenger", "ModelName": deployed.names["fraud-detector-serving-challenger-model"],
+             "InstanceType": "ml.c5.2xlarge", "InitialInstanceCount": 3, "InitialVariantWeight": 10},
+        ],
         DataCaptureConfig={
             "EnableCapture": False, "InitialSamplingPercentage": 5,
             "DestinationS3Uri": "s3://somewhere-else/fraud-detector", "CaptureOptions": [{"CaptureMode": "Input"}],
@@ -132,21 +138,21 @@ def test_cli_reports_drift_and_exits_1(aws: LocalAws, prod_project: Path, prod_p
     Deployed(aws, prod_plan).deploy()
     clean = runner.invoke(app, ["verify", "--stack", "prod", "-C", str(prod_project)])
     assert clean.exit_code == 0, clean.output
-    assert "33 resources: 30 in sync, 0 drifted, 0 missing, 3 not checkable" in clean.output
+    assert "41 resources: 36 in sync, 0 drifted, 0 missing, 5 not checkable" in clean.output
     assert "Verify: NO DRIFT" in clean.output
     assert "not checked\n  MonitoringSchedule acme-prod-churn-predictor-dq-schedule: not verifiable against this endpoint: " in clean.output
     report = json.loads((prod_project / "reports" / "prod" / "drift-report.json").read_text())
     assert (report["drift"], report["summary"], report["endpoint_url"]) == (
-        False, {"in-sync": 30, "drifted": 0, "missing": 0, "not-checkable": 3}, aws.url,
+        False, {"in-sync": 36, "drifted": 0, "missing": 0, "not-checkable": 5}, aws.url,
     )
     strict = runner.invoke(app, ["verify", "--stack", "prod", "--strict", "-C", str(prod_project)])
     assert strict.exit_code == 1
 
-    aws.client("cloudwatch").delete_alarms(AlarmNames=["acme-prod-churn-predictor-latency-p99"])
+    aws.client("cloudwatch").delete_alarms(AlarmNames=["acme-prod-fraud-detector-challenger-latency-p99"])
     drifted = runner.invoke(app, ["verify", "--stack", "prod", "-C", str(prod_project)])
     assert drifted.exit_code == 1, drifted.output
-    assert "33 resources: 29 in sync, 0 drifted, 1 missing, 3 not checkable" in drifted.output
-    assert "  MetricAlarm acme-prod-churn-predictor-latency-p99: missing: no CloudWatch alarm named acme-prod-churn-predictor-latency-p99\n" in drifted.output
+    assert "41 resources: 35 in sync, 0 drifted, 1 missing, 5 not checkable" in drifted.output
+    assert "  MetricAlarm acme-prod-fraud-detector-challenger-latency-p99: missing: no CloudWatch alarm named acme-prod-fraud-detector-challenger-latency-p99\n" in drifted.output
     assert "Verify: DRIFT" in drifted.output
 
 

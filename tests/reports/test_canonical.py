@@ -56,9 +56,9 @@ def test_metadata_records_tool_time_and_input_digests(dev_report: dict, planned_
 def test_resource_summary_counts_cloud_resources(dev_report: dict, planned_dev: PlannedProject) -> None:
     counts = planned_dev.plan.counts_by_model()
     summary = dev_report["resources"]
-    assert summary["total"] == sum(sum(c.values()) for c in counts.values()) == 103
+    assert summary["total"] == sum(sum(c.values()) for c in counts.values()) == 121
     assert summary["by_model"] == {model: sum(c.values()) for model, c in counts.items()}
-    assert summary["by_type"]["aws:sagemaker/endpoint:Endpoint"] == 3
+    assert summary["by_type"]["aws:sagemaker/endpoint:Endpoint"] == 2  # churn-predictor serves in batch: no endpoint
 
 
 def test_every_finding_is_located(dev_report: dict, planned_dev: PlannedProject) -> None:
@@ -74,6 +74,8 @@ def test_locations_point_at_the_spec_field_that_caused_them(planned_unready: Pla
     spec = "models/scoring-api.yaml"
     lines = {(v["policy_id"], v["location"]["file"], v["location"]["line"]) for v in report["violations"]}
     assert lines == {
+        ("bias-monitoring-required", spec, 21),  # high risk, no monitoring.bias: the serving section
+        ("pipeline-checks-required", spec, 11),  # high risk, no training.checks: the training section
         ("endpoint-autoscaling", spec, 21),  # no serving.autoscaling: the serving section
         ("endpoint-blue-green-rollback", spec, 25),  # serving.deployment
         ("endpoint-data-capture", spec, 28),  # serving.data_capture
@@ -93,7 +95,7 @@ def test_stack_and_shared_causes_point_at_the_stack_file(planned_unready: Planne
     locator = Locator(planned_unready.root, planned_unready.plan)
     model_urn = next(r["urn"] for r in planned_unready.plan.resources if r["type"] == "aws:sagemaker/model:Model")
     bucket_urn = next(r["urn"] for r in planned_unready.plan.resources if r["type"] == "aws:s3/bucket:Bucket")
-    assert locator.locate(finding("model-vpc-config", model_urn, "scoring-api")) == {"file": "Pulumi.prod.yaml", "line": 10}
+    assert locator.locate(finding("model-vpc-config", model_urn, "scoring-api")) == {"file": "Pulumi.prod.yaml", "line": 13}  # mlops:network
     assert locator.locate(finding("required-tags", bucket_urn, None)) == {"file": "Pulumi.prod.yaml", "line": 6}
     assert locator.locate(finding("s3-tls-only", bucket_urn, None)) == {"file": "Pulumi.prod.yaml", "line": 1}
 
@@ -105,10 +107,10 @@ def test_feature_group_findings_point_at_their_group(planned_dev: PlannedProject
         if r["type"] == "aws:sagemaker/featureGroup:FeatureGroup" and r["name"].endswith("-customer-profile")
     ]
     assert locator.locate(finding("feature-group-online-kms-encryption", group, "fraud-detector")) == {
-        "file": "models/fraud-detector.yaml", "line": 30,
+        "file": "models/fraud-detector.yaml", "line": 32,
     }
     assert locator.locate(finding("pii-feature-group-encryption", group, "fraud-detector")) == {
-        "file": "models/fraud-detector.yaml", "line": 26,
+        "file": "models/fraud-detector.yaml", "line": 28,
     }
 
 

@@ -20,6 +20,8 @@ class ModelAccessArgs:
     read_uris: list[str]
     image_uris: list[str]
     tags: dict[str, str]
+    # The model is scored in batch: its pipeline creates models and transform jobs.
+    batch: bool = False
 
 
 def s3_arn(uri: str) -> tuple[str, str]:
@@ -92,13 +94,16 @@ def _execution_policy(args: ModelAccessArgs, scope: str, role_arn: pulumi.Output
     own = [p.buckets[role] for role in ("artifacts", "data-capture", "feature-store")]
     # One Output for the whole document rather than one per ARN: the same policy and the same
     # dependencies, a fraction of the program's bookkeeping.
+    tracking = [p.tracking_server_arn] if p.tracking_server_arn is not None else []
     return pulumi.Output.all(
-        partition=p.partition, account=p.account_id, key_arn=p.key_arn, role_arn=role_arn, buckets=[b.arn for b in own]
+        partition=p.partition, account=p.account_id, key_arn=p.key_arn, role_arn=role_arn, buckets=[b.arn for b in own],
+        tracking=tracking,
     ).apply(lambda v: json.dumps(_execution_document(args, scope, **v)))
 
 
 def _execution_document(
-    args: ModelAccessArgs, scope: str, *, partition: str, account: str, key_arn: str, role_arn: str, buckets: list[str]
+    args: ModelAccessArgs, scope: str, *, partition: str, account: str, key_arn: str, role_arn: str, buckets: list[str],
+    tracking: list[str],
 ) -> dict:
     read = sorted({s3_arn(uri) for uri in args.read_uris})
     sm = f"arn:{partition}:sagemaker:{args.region}:{account}"
@@ -205,6 +210,48 @@ def _execution_document(
             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         },
     ]
+    if tracking:
+        # What the training code's MLflow client calls to log a run, on the stack's server only.
+        # Its artifacts go to S3 with the role's own credentials: the experiment's artifact
+        # location must lie under the model's prefix of the artifacts bucket (ModelObjects).
+        statements.append(
+            {
+                "Sid": "ExperimentTracking",
+                "Effect": "Allow",
+                "Action": [
+                    "sagemaker-mlflow:CreateExperiment",
+                    "sagemaker-mlflow:CreateRun",
+                    "sagemaker-mlflow:GetExperiment",
+                    "sagemaker-mlflow:GetExperimentByName",
+                    "sagemaker-mlflow:GetRun",
+                    "sagemaker-mlflow:LogBatch",
+                    "sagemaker-mlflow:LogInputs",
+                    "sagemaker-mlflow:LogMetric",
+                    "sagemaker-mlflow:LogModel",
+                    "sagemaker-mlflow:LogParam",
+                    "sagemaker-mlflow:SetTag",
+                    "sagemaker-mlflow:UpdateRun",
+                ],
+                "Resource": tracking,
+            }
+        )
+    if args.batch:
+        # The batch pipeline's Model and Transform steps; Pipelines names both `<scope>-batch-<suffix>`.
+        statements.append(
+            {
+                "Sid": "BatchTransform",
+                "Effect": "Allow",
+                "Action": [
+                    "sagemaker:AddTags",
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:CreateTransformJob",
+                    "sagemaker:DescribeTransformJob",
+                    "sagemaker:StopTransformJob",
+                ],
+                "Resource": [f"{sm}:model/{scope}-batch*", f"{sm}:transform-job/{scope}-batch*"],
+            }
+        )
     if read:
         statements.insert(
             3,

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 
 import pulumi
 
-from ..specs.model import ModelSpec
+from ..specs.model import ModelSpec, ServingMode
 from ..specs.names import resource_name
 from ..specs.stack import StackConfig
 from .access import ModelAccess, ModelAccessArgs
+from .batch import Batch, BatchArgs
 from .feature_store import FeatureStore, FeatureStoreArgs
 from .monitoring import Monitoring, MonitoringArgs
 from .platform import PlatformOutputs
 from .registry import ModelRegistry, ModelRegistryArgs, model_card_content
-from .serving import Serving, ServingArgs
+from .serving import Serving, ServingArgs, package_versions
 from .tags import model_tags
 from .training import TrainingPipeline, TrainingPipelineArgs
 
@@ -24,6 +25,8 @@ class Images:
     training: str
     inference: str
     monitor: str
+    # SageMaker Clarify's, for the models whose bias or attribution jobs run in it.
+    clarify: str | None = None
 
 
 @dataclass
@@ -52,6 +55,13 @@ class ModelStack(pulumi.ComponentResource):
             read_uris.append(spec.monitoring.model_quality.ground_truth_s3_uri)
         if spec.monitoring.data_quality and spec.monitoring.data_quality.baseline_s3_uri:
             read_uris.append(spec.monitoring.data_quality.baseline_s3_uri)
+        bias, explainability = spec.monitoring.bias, spec.monitoring.explainability
+        if bias and bias.enabled:
+            read_uris += [u for u in (bias.ground_truth_s3_uri, bias.baseline_s3_uri) if u]
+        if explainability and explainability.enabled:
+            read_uris += [u for u in (explainability.shap_baseline_s3_uri, explainability.baseline_s3_uri) if u]
+        if spec.serving.batch:
+            read_uris.append(spec.serving.batch.input_s3_uri)
         access = ModelAccess(
             f"{name}-access",
             ModelAccessArgs(
@@ -60,7 +70,10 @@ class ModelStack(pulumi.ComponentResource):
                 region=stack.region,
                 platform=platform,
                 read_uris=read_uris,
-                image_uris=sorted({args.images.training, args.images.inference, args.images.monitor}),
+                image_uris=sorted(
+                    {args.images.training, args.images.inference, args.images.monitor} | ({args.images.clarify} - {None})
+                ),
+                batch=spec.serving.mode is ServingMode.BATCH,
                 tags=tags,
             ),
             opts=child,
@@ -116,12 +129,45 @@ class ModelStack(pulumi.ComponentResource):
                 subnet_ids=network.subnet_ids if network else [],
                 security_group_ids=network.security_group_ids if network else [],
                 tags=tags,
+                tracking_server_arn=platform.tracking_server_arn,
             ),
             opts=child,
         )
 
+        # A batch-scored model has no endpoint: a pipeline transforms its data instead.
         pinned = spec.registry.pinned_version
-        serving = Serving(
+        batch = (
+            Batch(
+                f"{name}-batch",
+                BatchArgs(
+                    spec=spec,
+                    pipeline_name=f"{physical}-batch",
+                    region=stack.region,
+                    role_arn=access.role_arn,
+                    trigger_role_arn=access.trigger_role_arn,
+                    trigger_role_name=access.trigger_role_name,
+                    key_arn=platform.key_arn,
+                    topic_arn=platform.topic_arn,
+                    artifacts_bucket=buckets["artifacts"].name,
+                    image_uri=args.images.inference,
+                    model_package_arn=(
+                        pulumi.Output.format(
+                            "arn:{0}:sagemaker:{1}:{2}:model-package/{3}/{4}",
+                            platform.partition, stack.region, platform.account_id, registry.group_name, pinned,
+                        )
+                        if pinned is not None
+                        else None
+                    ),
+                    capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
+                    network=network,
+                    tags=tags,
+                ),
+                opts=child,
+            )
+            if spec.serving.mode is ServingMode.BATCH
+            else None
+        )
+        serving = None if batch is not None else Serving(
             f"{name}-serving",
             ServingArgs(
                 spec=spec,
@@ -133,14 +179,13 @@ class ModelStack(pulumi.ComponentResource):
                 image_uri=args.images.inference,
                 # Unpinned environments serve the artifact promoted to this fixed key.
                 model_data_url=pulumi.Output.concat("s3://", buckets["artifacts"].name, f"/{spec.name}/serving/model.tar.gz"),
-                model_package_arn=(
-                    pulumi.Output.format(
+                model_package_arns={
+                    version: pulumi.Output.format(
                         "arn:{0}:sagemaker:{1}:{2}:model-package/{3}/{4}",
-                        platform.partition, stack.region, platform.account_id, registry.group_name, pinned,
+                        platform.partition, stack.region, platform.account_id, registry.group_name, version,
                     )
-                    if pinned is not None
-                    else None
-                ),
+                    for version in package_versions(spec)
+                },
                 capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
                 async_output_uri=pulumi.Output.concat("s3://", buckets["artifacts"].name, f"/{spec.name}/async-output"),
                 network=network,
@@ -152,17 +197,20 @@ class ModelStack(pulumi.ComponentResource):
             f"{name}-monitoring",
             MonitoringArgs(
                 spec=spec,
-                endpoint_name=serving.endpoint_name,
+                endpoint_name=serving.endpoint_name if serving else None,
                 schedule_prefix=physical,
+                region=stack.region,
                 role_arn=access.role_arn,
                 key_arn=platform.key_arn,
                 topic_arn=platform.topic_arn,
                 monitor_image=args.images.monitor,
                 reports_uri=pulumi.Output.concat("s3://", buckets["reports"].name, f"/{spec.name}/monitoring"),
+                reports_bucket=buckets["reports"].name,
+                capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
                 network=network,
                 tags=tags,
             ),
             opts=child,
         )
-        self.endpoint_name = serving.endpoint_name
-        self.register_outputs({"endpointName": serving.endpoint_name, "modelPackageGroup": registry.group_name})
+        self.endpoint_name = serving.endpoint_name if serving else None
+        self.register_outputs({"endpointName": self.endpoint_name, "modelPackageGroup": registry.group_name})
