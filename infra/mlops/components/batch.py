@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -11,7 +10,7 @@ import pulumi_aws as aws
 from .. import sagemaker_batch
 from ..specs.model import ModelSpec
 from ..specs.stack import Network
-from .training import _fit
+from . import pipeline_starts
 
 # SageMaker Pipelines publishes execution counts per pipeline in this namespace (PipelineName dimension).
 PIPELINE_METRICS_NAMESPACE = "AWS/Sagemaker/ModelBuildingPipeline"
@@ -80,34 +79,21 @@ class Batch(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        aws.iam.RolePolicy(
-            f"{name}-start-pipeline",
-            role=args.trigger_role_name,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": ["sagemaker:StartPipelineExecution"], "Resource": [pipeline.arn]}
-                    ],
-                }
-            ),
-            opts=child,
-        )
+        pipeline_starts.allow_start(f"{name}-start-pipeline", pipeline, args.trigger_role_name, self)
         if batch.schedule:
-            self._trigger(f"{name}-schedule", pipeline, args, schedule_expression=batch.schedule,
-                          description=f"Scores {spec.name} in batch on schedule {batch.schedule}")
+            pipeline_starts.start_on(
+                f"{name}-schedule", pipeline, args.trigger_role_arn, args.tags, self,
+                schedule_expression=batch.schedule, description=f"Scores {spec.name} in batch on schedule {batch.schedule}",
+            )
         if batch.on_new_data:
-            bucket, _, prefix = batch.input_s3_uri.removeprefix("s3://").partition("/")
-            # S3 sends these events only when the source bucket has EventBridge
-            # notifications turned on (a bucket-level setting owned by the data team).
-            pattern = {
-                "source": ["aws.s3"],
-                "detail-type": ["Object Created"],
-                "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": prefix}]}},
-            }
-            self._trigger(f"{name}-new-data", pipeline, args, event_pattern=json.dumps(pattern),
-                          description=_fit(f"Scores {spec.name} in batch when data lands under {batch.input_s3_uri}",
-                                           f"Scores {spec.name} in batch when data lands under its input prefix"))
+            pipeline_starts.start_on(
+                f"{name}-new-data", pipeline, args.trigger_role_arn, args.tags, self,
+                event_pattern=pipeline_starts.new_data_pattern(batch.input_s3_uri),
+                description=pipeline_starts.fit(
+                    f"Scores {spec.name} in batch when data lands under {batch.input_s3_uri}",
+                    f"Scores {spec.name} in batch when data lands under its input prefix",
+                ),
+            )
         aws.cloudwatch.MetricAlarm(
             f"{name}-failed-alarm",
             name=f"{args.pipeline_name}-failed",
@@ -129,15 +115,3 @@ class Batch(pulumi.ComponentResource):
         )
         self.pipeline_name = pipeline.pipeline_name
         self.register_outputs({"pipelineArn": pipeline.arn, "pipelineName": pipeline.pipeline_name})
-
-    def _trigger(self, name: str, pipeline: aws.sagemaker.Pipeline, args: BatchArgs, **rule_args) -> None:
-        child = pulumi.ResourceOptions(parent=self)
-        rule = aws.cloudwatch.EventRule(name, tags=args.tags, opts=child, **rule_args)
-        aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=rule.name,
-            arn=pipeline.arn,
-            role_arn=args.trigger_role_arn,
-            sagemaker_pipeline_target={"pipeline_parameter_lists": []},
-            opts=child,
-        )

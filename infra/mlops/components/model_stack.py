@@ -134,6 +134,14 @@ class ModelStack(pulumi.ComponentResource):
             opts=child,
         )
 
+        def package_arn(version: int) -> pulumi.Output[str]:
+            return pulumi.Output.format(
+                "arn:{0}:sagemaker:{1}:{2}:model-package/{3}/{4}",
+                platform.partition, stack.region, platform.account_id, registry.group_name, version,
+            )
+
+        # Where the endpoint or the batch transform captures requests and answers, and the monitors read them.
+        capture_uri = pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}")
         # A batch-scored model has no endpoint: a pipeline transforms its data instead.
         pinned = spec.registry.pinned_version
         batch = (
@@ -150,15 +158,8 @@ class ModelStack(pulumi.ComponentResource):
                     topic_arn=platform.topic_arn,
                     artifacts_bucket=buckets["artifacts"].name,
                     image_uri=args.images.inference,
-                    model_package_arn=(
-                        pulumi.Output.format(
-                            "arn:{0}:sagemaker:{1}:{2}:model-package/{3}/{4}",
-                            platform.partition, stack.region, platform.account_id, registry.group_name, pinned,
-                        )
-                        if pinned is not None
-                        else None
-                    ),
-                    capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
+                    model_package_arn=package_arn(pinned) if pinned is not None else None,
+                    capture_uri=capture_uri,
                     network=network,
                     tags=tags,
                 ),
@@ -179,14 +180,8 @@ class ModelStack(pulumi.ComponentResource):
                 image_uri=args.images.inference,
                 # Unpinned environments serve the artifact promoted to this fixed key.
                 model_data_url=pulumi.Output.concat("s3://", buckets["artifacts"].name, f"/{spec.name}/serving/model.tar.gz"),
-                model_package_arns={
-                    version: pulumi.Output.format(
-                        "arn:{0}:sagemaker:{1}:{2}:model-package/{3}/{4}",
-                        platform.partition, stack.region, platform.account_id, registry.group_name, version,
-                    )
-                    for version in package_versions(spec)
-                },
-                capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
+                model_package_arns={version: package_arn(version) for version in package_versions(spec)},
+                capture_uri=capture_uri,
                 async_output_uri=pulumi.Output.concat("s3://", buckets["artifacts"].name, f"/{spec.name}/async-output"),
                 network=network,
                 tags=tags,
@@ -206,7 +201,7 @@ class ModelStack(pulumi.ComponentResource):
                 monitor_image=args.images.monitor,
                 reports_uri=pulumi.Output.concat("s3://", buckets["reports"].name, f"/{spec.name}/monitoring"),
                 reports_bucket=buckets["reports"].name,
-                capture_uri=pulumi.Output.concat("s3://", buckets["data-capture"].name, f"/{spec.name}"),
+                capture_uri=capture_uri,
                 network=network,
                 tags=tags,
             ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -11,6 +10,7 @@ import pulumi_aws as aws
 from .. import sagemaker_adapter
 from ..specs.model import ModelSpec
 from ..specs.names import resource_name
+from . import pipeline_starts
 
 
 @dataclass
@@ -98,55 +98,21 @@ class TrainingPipeline(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=files) if files else child,
         )
-        aws.iam.RolePolicy(
-            f"{name}-start-pipeline",
-            role=args.trigger_role_name,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": ["sagemaker:StartPipelineExecution"], "Resource": [pipeline.arn]}
-                    ],
-                }
-            ),
-            opts=child,
-        )
-
+        pipeline_starts.allow_start(f"{name}-start-pipeline", pipeline, args.trigger_role_name, self)
         triggers = spec.training.triggers
         if triggers.schedule:
-            self._trigger(f"{name}-schedule", pipeline, args, schedule_expression=triggers.schedule,
-                          description=f"Retrains {spec.name} on schedule {triggers.schedule}")
+            pipeline_starts.start_on(
+                f"{name}-schedule", pipeline, args.trigger_role_arn, args.tags, self,
+                schedule_expression=triggers.schedule, description=f"Retrains {spec.name} on schedule {triggers.schedule}",
+            )
         if triggers.on_new_data:
-            bucket, _, prefix = triggers.on_new_data.s3_uri.removeprefix("s3://").partition("/")
-            # S3 sends these events only when the source bucket has EventBridge
-            # notifications turned on (a bucket-level setting owned by the data team).
-            pattern = {
-                "source": ["aws.s3"],
-                "detail-type": ["Object Created"],
-                "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": prefix}]}},
-            }
-            self._trigger(f"{name}-new-data", pipeline, args, event_pattern=json.dumps(pattern),
-                          description=_fit(f"Retrains {spec.name} when data lands under {triggers.on_new_data.s3_uri}",
-                                           f"Retrains {spec.name} when data lands under its new-data prefix"))
+            pipeline_starts.start_on(
+                f"{name}-new-data", pipeline, args.trigger_role_arn, args.tags, self,
+                event_pattern=pipeline_starts.new_data_pattern(triggers.on_new_data.s3_uri),
+                description=pipeline_starts.fit(
+                    f"Retrains {spec.name} when data lands under {triggers.on_new_data.s3_uri}",
+                    f"Retrains {spec.name} when data lands under its new-data prefix",
+                ),
+            )
         self.pipeline_arn = pipeline.arn
         self.register_outputs({"pipelineArn": pipeline.arn, "pipelineName": pipeline_name})
-
-    def _trigger(self, name: str, pipeline: aws.sagemaker.Pipeline, args: TrainingPipelineArgs, **rule_args) -> None:
-        child = pulumi.ResourceOptions(parent=self)
-        rule = aws.cloudwatch.EventRule(name, tags=args.tags, opts=child, **rule_args)
-        aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=rule.name,
-            arn=pipeline.arn,
-            role_arn=args.trigger_role_arn,
-            sagemaker_pipeline_target={"pipeline_parameter_lists": []},
-            opts=child,
-        )
-
-
-# EventBridge rule descriptions stop at 512 characters; an S3 prefix alone may take 512.
-RULE_DESCRIPTION_MAX = 512
-
-
-def _fit(description: str, shorter: str) -> str:
-    return description if len(description) <= RULE_DESCRIPTION_MAX else shorter
