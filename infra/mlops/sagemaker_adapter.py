@@ -71,6 +71,10 @@ class _NoTensorBoardApp:
 
 sagemaker.estimator.TensorBoardApp = _NoTensorBoardApp
 
+# The SDK parses botocore's endpoints.json (50 ms) for every image URI it looks up itself, as the
+# check steps' Model Monitor and Clarify processors do; the file never changes within a process.
+sagemaker.utils._botocore_resolver = functools.lru_cache(maxsize=1)(sagemaker.utils._botocore_resolver)
+
 PROCESSING_FRAMEWORK = ("sklearn", "1.2-1")
 _FRAMEWORKS_NEEDING_PY_VERSION = {"pytorch", "tensorflow"}
 
