@@ -74,7 +74,7 @@ def test_locations_point_at_the_spec_field_that_caused_them(planned_unready: Pla
     spec = "models/scoring-api.yaml"
     lines = {(v["policy_id"], v["location"]["file"], v["location"]["line"]) for v in report["violations"]}
     assert lines == {
-        ("bias-monitoring-required", spec, 21),  # high risk, no monitoring.bias: the serving section
+        ("bias-monitoring-required", spec, 4),  # high risk, no monitoring section: monitoring.bias belongs to the model
         ("pipeline-checks-required", spec, 11),  # high risk, no training.checks: the training section
         ("endpoint-autoscaling", spec, 21),  # no serving.autoscaling: the serving section
         ("endpoint-blue-green-rollback", spec, 25),  # serving.deployment

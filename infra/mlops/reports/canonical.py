@@ -67,6 +67,12 @@ POLICY_SPEC_PATHS: dict[str, SpecPath | dict[str, SpecPath]] = {
     "endpoint-autoscaling": ("serving", "autoscaling"),
     "endpoint-min-instances": ("serving", "initial_instance_count"),
     "endpoint-model-monitoring": ("monitoring", "data_quality"),
+    "bias-monitoring-required": ("monitoring", "bias"),
+    "bias-facets-declared": ("monitoring", "bias", "facets"),
+    "pipeline-checks-required": ("training", "checks"),
+    "variant-approved-packages": ("serving", "variants"),
+    "batch-output-encryption": ("serving", "batch"),
+    "batch-approved-package": ("registry", "pinned_version"),
     "required-tags": ("metadata",),
     "tag-values-consistent": ("metadata",),
 }
@@ -85,6 +91,7 @@ SHARED_CAUSES: dict[str, str] = {
     **STACK_CAUSES,
     "required-tags": "mlops:owner",
     "tag-values-consistent": "mlops:owner",
+    "experiment-tracking-protected": "mlops:experimentTracking",
 }
 
 
