@@ -273,3 +273,27 @@ def test_a_program_defect_aws_would_refuse_fails_every_gate_and_points_at_the_sp
     assert report["conformance"]["coverage"]["emitted"] > 1000
     markdown = (project / "reports" / "dev" / "policy-report.md").read_text()
     assert "AWS API conformance: " in markdown and "input values checked against AWS's API model" in markdown
+
+
+def test_a_model_is_found_through_any_variant_that_names_it_shadows_included() -> None:
+    """The scan reads an auto-named model through the endpoint configuration that names it: an A/B
+    challenger's and a shadow's as well as the first production variant's, matched by position."""
+    from mlops.live.scan import _list_entries
+    from mlops.resources import lookup
+    from mlops.resources.base import parse_pattern
+
+    via = lookup("aws:sagemaker/model:Model").read.by["ModelName"]
+    inputs = {
+        "productionVariants": [{"modelName": "m-primary"}, {"modelName": "m-challenger"}],
+        "shadowProductionVariants": [{"modelName": "m-shadow"}],
+    }
+    expanded = [
+        entry for pattern, answered in via.pairs for entry in _list_entries(inputs, parse_pattern(pattern), parse_pattern(answered))
+    ]
+    assert expanded == [
+        (("productionVariants", 0, "modelName"), ("ProductionVariants", 0, "ModelName")),
+        (("productionVariants", 1, "modelName"), ("ProductionVariants", 1, "ModelName")),
+        (("shadowProductionVariants", 0, "modelName"), ("ShadowProductionVariants", 0, "ModelName")),
+    ]
+    # A configuration without shadow variants offers none.
+    assert _list_entries({"productionVariants": []}, parse_pattern("shadowProductionVariants[*].modelName"), ("x", "*")) == []
