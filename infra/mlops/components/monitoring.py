@@ -86,7 +86,6 @@ class Monitoring(pulumi.ComponentResource):
             definition = aws_native.sagemaker.ModelQualityJobDefinition(
                 f"{name}-model-quality",
                 job_definition_name=f"{args.schedule_prefix}-mq",
-                role_arn=args.role_arn,
                 model_quality_app_specification={"image_uri": args.monitor_image, "problem_type": mq.problem_type.value},
                 model_quality_job_input={
                     # Where the model's answer is in the captured output, per problem type (the spec checks
@@ -101,11 +100,7 @@ class Monitoring(pulumi.ComponentResource):
                     "ground_truth_s3_input": {"s3_uri": mq.ground_truth_s3_uri},
                 },
                 model_quality_job_output_config=self._native_output("model-quality"),
-                job_resources=_cluster(mq.instance_type, args.key_arn),
-                network_config=self._network(),
-                stopping_condition={"max_runtime_in_seconds": 3600},
-                tags=self._native_tags(),
-                opts=self._child(),
+                **self._native_job(mq.instance_type),
             )
             schedules["mq"] = self._schedule(
                 "model-quality", "mq", definition.job_definition_name, "ModelQuality", mq.schedule
@@ -136,12 +131,7 @@ class Monitoring(pulumi.ComponentResource):
         definition = aws_native.sagemaker.ModelBiasJobDefinition(
             f"{self._name}-model-bias",
             job_definition_name=f"{args.schedule_prefix}-bias",
-            role_arn=args.role_arn,
-            model_bias_app_specification={
-                "image_uri": sagemaker_adapter.clarify_image(args.region),
-                "config_uri": config,
-                "environment": _PUBLISH_METRICS,
-            },
+            model_bias_app_specification=self._clarify_app(config),
             model_bias_baseline_config=_constraints(bias.baseline_s3_uri),
             model_bias_job_input={
                 "endpoint_input": {
@@ -154,11 +144,7 @@ class Monitoring(pulumi.ComponentResource):
                 "ground_truth_s3_input": {"s3_uri": bias.ground_truth_s3_uri},
             },
             model_bias_job_output_config=self._native_output("model-bias"),
-            job_resources=_cluster(bias.instance_type, args.key_arn),
-            network_config=self._network(),
-            stopping_condition={"max_runtime_in_seconds": 3600},
-            tags=self._native_tags(),
-            opts=self._child(),
+            **self._native_job(bias.instance_type),
         )
         return self._schedule("model-bias", "bias", definition.job_definition_name, "ModelBias", bias.schedule)
 
@@ -178,12 +164,7 @@ class Monitoring(pulumi.ComponentResource):
         definition = aws_native.sagemaker.ModelExplainabilityJobDefinition(
             f"{self._name}-model-explainability",
             job_definition_name=f"{args.schedule_prefix}-explainability",
-            role_arn=args.role_arn,
-            model_explainability_app_specification={
-                "image_uri": sagemaker_adapter.clarify_image(args.region),
-                "config_uri": config,
-                "environment": _PUBLISH_METRICS,
-            },
+            model_explainability_app_specification=self._clarify_app(config),
             model_explainability_baseline_config=_constraints(explainability.baseline_s3_uri),
             model_explainability_job_input={
                 "endpoint_input": {
@@ -193,11 +174,7 @@ class Monitoring(pulumi.ComponentResource):
                 }
             },
             model_explainability_job_output_config=self._native_output("model-explainability"),
-            job_resources=_cluster(explainability.instance_type, args.key_arn),
-            network_config=self._network(),
-            stopping_condition={"max_runtime_in_seconds": 3600},
-            tags=self._native_tags(),
-            opts=self._child(),
+            **self._native_job(explainability.instance_type),
         )
         return self._schedule(
             "model-explainability", "explainability", definition.job_definition_name, "ModelExplainability",
@@ -242,8 +219,25 @@ class Monitoring(pulumi.ComponentResource):
         # The Cloud Control schema takes a list of outputs where pulumi-aws takes one block.
         return {"kms_key_id": self._args.key_arn, "monitoring_outputs": [{"s3_output": self._output(kind)}]}
 
-    def _native_tags(self) -> list[dict[str, str]]:
-        return [{"key": k, "value": v} for k, v in self._args.tags.items()]
+    def _native_job(self, instance_type: str) -> dict:
+        """What every aws-native job definition here shares: role, instances, network, time limit, tags."""
+        return dict(
+            role_arn=self._args.role_arn,
+            job_resources=_cluster(instance_type, self._args.key_arn),
+            network_config=self._network(),
+            stopping_condition={"max_runtime_in_seconds": 3600},
+            # The Cloud Control schema takes tags as key/value pairs.
+            tags=[{"key": k, "value": v} for k, v in self._args.tags.items()],
+            opts=self._child(),
+        )
+
+    def _clarify_app(self, config: pulumi.Input[str]) -> dict:
+        """Clarify's image reading its analysis configuration, publishing the metrics the alarms watch."""
+        return {
+            "image_uri": sagemaker_adapter.clarify_image(self._args.region),
+            "config_uri": config,
+            "environment": _PUBLISH_METRICS,
+        }
 
     def _network(self) -> dict:
         network = self._args.network
