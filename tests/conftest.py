@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import shutil
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from mlops.plan import Plan
+
 REPO = Path(__file__).resolve().parent.parent
+
+
+@cache
+def example_plan(stack: str) -> Plan:
+    """The repository's own plan of a stack, built once per test session: read it, never change it."""
+    from mlops.plan import build_plan
+
+    return build_plan(REPO, stack)
 
 VALID_SPEC = """\
 metadata:

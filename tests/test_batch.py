@@ -5,30 +5,26 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from mlops.errors import InputError
 from mlops.governance.gate import evaluate_gate
-from mlops.plan import Plan, build_plan
 from mlops.policy_gate import load_governance
 from mlops.policy_input import policy_document
 from mlops.sagemaker_batch import BatchContext, batch_pipeline_definition
 from mlops.specs.loader import load_spec
 from mlops.specs.model import ModelSpec
 
-from .conftest import REPO
+from .conftest import REPO, example_plan
 
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/mock-platform-key"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:acme-{stack}-ml-alerts"
 
 
-@cache
-def plan(stack: str) -> Plan:
-    return build_plan(REPO, stack)
+plan = example_plan
 
 
 def churn(stack: str, type_token: str) -> dict[str, dict]:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from mlops.components.tags import REQUIRED_TAGS
-from mlops.plan import Plan, build_plan
+from mlops.plan import build_plan
 
-from .conftest import REPO
+from .conftest import REPO, example_plan
 
 UNTAGGABLE = {
     "aws:kms/alias:Alias",
@@ -28,9 +27,7 @@ UNTAGGABLE = {
 }
 
 
-@cache
-def plan(stack: str) -> Plan:
-    return build_plan(REPO, stack)
+plan = example_plan
 
 
 def of_type(stack: str, type_token: str, model: str | None = None) -> list[dict]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from mlops.plan import Plan, build_plan
 
-from .conftest import REPO, copy_project
+from .conftest import REPO, copy_project, example_plan
 
 SERVER = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"
 ROLE = "aws:iam/role:Role"
@@ -27,9 +26,7 @@ def server_arn(stack: str) -> str:
     return f"arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/acme-{stack}-mlflow"
 
 
-@cache
-def plan(stack: str) -> Plan:
-    return build_plan(REPO, stack)
+plan = example_plan
 
 
 def of_type(built: Plan, type_token: str) -> list[dict]:

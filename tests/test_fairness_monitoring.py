@@ -4,17 +4,16 @@ alarms, as the Monitoring component declares them under the mock runtime."""
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from mlops import sagemaker_adapter
-from mlops.plan import Plan, build_plan
+from mlops.plan import build_plan
 from mlops.resources import conformance, lookup
 
-from .conftest import REPO, copy_project
+from .conftest import REPO, copy_project, example_plan
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/mock-platform-key"
 BIAS = "aws-native:sagemaker:ModelBiasJobDefinition"
@@ -28,9 +27,7 @@ FRAUD_FEATURES = ["card_hash", "amount", "merchant_category", "card_age_days", "
 CLARIFY_IMAGE = sagemaker_adapter.clarify_image("eu-west-1")
 
 
-@cache
-def plan(stack: str) -> Plan:
-    return build_plan(REPO, stack)
+plan = example_plan
 
 
 def resources(stack: str, type_token: str, model: str = "fraud-detector") -> list[dict]:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from mlops.plan import Plan, build_plan
+from mlops.plan import Plan
 
-from .conftest import REPO
+from .conftest import example_plan
 
 
 def _import_parliament() -> types.ModuleType:
@@ -150,7 +150,7 @@ def _false_positive(document: Document, finding: Any) -> FalsePositive | None:
 
 @pytest.fixture(scope="module", params=STACKS)
 def plan(request: pytest.FixtureRequest) -> Plan:
-    return build_plan(REPO, request.param)
+    return example_plan(request.param)
 
 
 def test_every_iam_document_the_program_emits_is_linted(plan: Plan) -> None:

@@ -5,14 +5,13 @@ registered with the model package."""
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 from mlops.plan import Plan, build_plan
 from mlops.resources import conformance, lookup
 from mlops.resources.api import validate
 
-from .conftest import REPO, copy_project
+from .conftest import copy_project, example_plan
 
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
@@ -22,9 +21,7 @@ TRAIN_SPLIT = {"Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3O
 CONFIG_KEY = "fraud-detector/checks/data-bias/config/analysis_config.json"
 
 
-@cache
-def plan(stack: str) -> Plan:
-    return build_plan(REPO, stack)
+plan = example_plan
 
 
 def pipeline(built: Plan, model: str) -> dict:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 
-from mlops.plan import build_plan
+from .conftest import REPO, example_plan
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "pipelines"
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 
@@ -30,7 +28,7 @@ def test_the_override_is_what_runs() -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_pipeline_definitions_unchanged(stack: str) -> None:
-    plan = build_plan(REPO, stack)
+    plan = example_plan(stack)
     built = {
         r["name"].removesuffix("-training-pipeline").removesuffix("-pipeline"): json.loads(r["inputs"]["pipelineDefinition"])
         for r in plan.resources

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlops.diff import compute_changes, why
-from mlops.plan import Plan, build_plan
+from mlops.plan import build_plan
 from mlops.resources.sagemaker_endpoint_configuration import SHADOW_NOTES, VARIANT_NOTES, WEIGHT_NOTE
 
-from .conftest import REPO, copy_project
+from .conftest import copy_project, example_plan
 
 MODEL = "aws:sagemaker/model:Model"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
@@ -28,9 +27,7 @@ def package(stack: str, version: int) -> str:
     return f"arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-{stack}-fraud-detector/{version}"
 
 
-@cache
-def plan(stack: str) -> Plan:
-    return build_plan(REPO, stack)
+plan = example_plan
 
 
 def serving(stack: str, type_token: str) -> dict[str, dict[str, Any]]:
