@@ -224,6 +224,11 @@ MonitoringSchedule = Annotated[str, AfterValidator(_monitoring_schedule)]
 ProjectPath = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True), AfterValidator(project_relative)]
 
 
+def _duplicates(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 class FieldProblem(ValueError):
     """A problem a cross-field validator finds in one field: `path` (relative to the validated type)
     lets the loader name that field and its line rather than the whole type."""
@@ -296,8 +301,7 @@ class FeatureGroup(Strict):
     @model_validator(mode="after")
     def _identifiers_are_features(self) -> FeatureGroup:
         names = [f.name for f in self.features]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
+        if dupes := _duplicates(names):
             raise ValueError(f"feature names must be unique, found duplicates {dupes}")
         for field, value in (("record_identifier", self.record_identifier), ("event_time", self.event_time)):
             if value not in names:
@@ -717,9 +721,7 @@ class Serving(Strict):
                 raise ValueError(f"variants: the weights must sum to 100, not {total}")
             if self.shadow is not None:
                 raise ValueError("give variants (A/B) or shadow, not both: SageMaker shadow tests have one production variant")
-        names = [v.name for v in self.variants] + ([self.shadow.name] if self.shadow else [])
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
+        if dupes := _duplicates([v.name for v in self.variants] + ([self.shadow.name] if self.shadow else [])):
             raise ValueError(f"variant names must be unique, found duplicates {dupes}")
         if self.shadow is not None and self.shadow.name == PRIMARY_VARIANT:
             raise ValueError(f"'{PRIMARY_VARIANT}' names the production variant; name the shadow otherwise")
@@ -846,8 +848,7 @@ class BiasMonitor(Strict):
     @model_validator(mode="after")
     def _facets_and_output(self) -> BiasMonitor:
         names = [f.name for f in self.facets]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
+        if dupes := _duplicates(names):
             raise ValueError(f"facet names must be unique, found duplicates {dupes}")
         if self.label in names:
             raise ValueError(f"the label '{self.label}' cannot also be a facet")
@@ -921,8 +922,7 @@ class ModelSpec(Strict):
     @model_validator(mode="after")
     def _references(self) -> ModelSpec:
         group_names = [g.name for g in self.feature_groups]
-        dupes = sorted({n for n in group_names if group_names.count(n) > 1})
-        if dupes:
+        if dupes := _duplicates(group_names):
             raise FieldProblem(("feature_groups",), f"feature group names must be unique, found duplicates {dupes}")
         offline = {g.name for g in self.feature_groups if g.offline_store}
         for i, source in enumerate(self.training.inputs):
