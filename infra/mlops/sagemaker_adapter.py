@@ -256,8 +256,7 @@ def _check_steps(
         )
     if "data-bias" in checks:
         check, bias = checks["data-bias"], spec.monitoring.bias
-        identifiers = {name for g in spec.feature_groups for name in (g.record_identifier, g.event_time)}
-        headers = [f.name for f in spec.features if f.name not in identifiers] + [bias.label]
+        headers = [f.name for f in spec.input_features] + [bias.label]
         steps["data-bias"] = ClarifyCheckStep(
             "DataBias",
             clarify_check_config=DataBiasCheckConfig(
@@ -269,11 +268,7 @@ def _check_steps(
                     headers=headers,
                     dataset_type="text/csv",
                 ),
-                data_bias_config=BiasConfig(
-                    label_values_or_threshold=list(bias.positive_label),
-                    facet_name=[f.name for f in bias.facets],
-                    facet_values_or_threshold=[list(f.values_or_threshold) or None for f in bias.facets],
-                ),
+                data_bias_config=_bias_config(bias.positive_label, [(f.name, f.values_or_threshold) for f in bias.facets]),
                 kms_key=ctx.kms_key_arn,
             ),
             check_job_config=_check_job(ctx, "data-bias", check),
@@ -438,14 +433,18 @@ def bias_analysis_config(
 
     A facet without values or threshold compares every one of its values with the rest.
     """
-    values = [list(v) or None for _, v in facets]
-    bias = BiasConfig(
+    # The SDK uploads exactly this dict when it creates a bias monitor itself.
+    config = BiasAnalysisConfig(_bias_config(positive_label, facets), headers=headers, label=label)
+    return json.dumps(config._to_dict(), sort_keys=True)
+
+
+def _bias_config(positive_label: list[str | int | float], facets: list[tuple[str, list[str | int | float]]]) -> BiasConfig:
+    """Clarify's label values and facets, for the pipeline's pre-training check and the bias monitor alike."""
+    return BiasConfig(
         label_values_or_threshold=list(positive_label),
         facet_name=[name for name, _ in facets],
-        facet_values_or_threshold=values if any(values) else None,
+        facet_values_or_threshold=[list(values) or None for _, values in facets],
     )
-    # The SDK uploads exactly this dict when it creates a bias monitor itself.
-    return json.dumps(BiasAnalysisConfig(bias, headers=headers, label=label)._to_dict(), sort_keys=True)
 
 
 def explainability_analysis_config(

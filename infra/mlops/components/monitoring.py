@@ -411,17 +411,10 @@ def _constraints(baseline_s3_uri: str | None) -> dict | None:
     return {"constraints_resource": {"s3_uri": f"{baseline_s3_uri.rstrip('/')}/constraints.json"}}
 
 
-def _identifiers(spec: ModelSpec) -> set[str]:
-    return {name for g in spec.feature_groups for name in (g.record_identifier, g.event_time)}
-
-
 def _clarify_features(spec: ModelSpec) -> list[str]:
-    """The columns the model is given, in spec order: every feature but record identifiers and event times."""
-    keys = _identifiers(spec)
-    return [f.name for f in spec.features if f.name not in keys]
+    return [f.name for f in spec.input_features]
 
 
 def _monitored_features(spec: ModelSpec) -> list[str]:
-    keys = _identifiers(spec)
     numeric = (FeatureType.INTEGRAL, FeatureType.FRACTIONAL)
-    return sorted({f.name for f in spec.features if f.type in numeric and f.name not in keys})
+    return sorted({f.name for f in spec.input_features if f.type in numeric})

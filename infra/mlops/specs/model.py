@@ -947,6 +947,13 @@ class ModelSpec(Strict):
         """Every feature of the model's feature groups, in spec order."""
         return [f for g in self.feature_groups for f in g.features]
 
+    @property
+    def input_features(self) -> list[Feature]:
+        """The columns the model is given, in spec order: every feature but record identifiers and
+        event times (the headers Clarify's checks and monitors read, the features drift is watched on)."""
+        keys = {name for g in self.feature_groups for name in (g.record_identifier, g.event_time)}
+        return [f for f in self.features if f.name not in keys]
+
     def _fairness_references(self) -> None:
         monitoring = self.monitoring
         endpoint_monitors = {
