@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,7 +145,7 @@ class _OfflineSession(PipelineSession):
 
 
 @functools.lru_cache(maxsize=8)
-def _session(region: str, bucket: str) -> _OfflineSession:
+def offline_session(region: str, bucket: str) -> _OfflineSession:
     # Static credentials: building a definition never calls AWS, and must not need an account.
     boto_session = boto3.Session(aws_access_key_id="offline", aws_secret_access_key="offline", region_name=region)
     return _OfflineSession(boto_session=boto_session, default_bucket=bucket, sagemaker_config=_SDK_CONFIG)
@@ -195,14 +197,20 @@ def check_files(spec: ModelSpec) -> dict[str, str]:
     return {"data-bias": f"{_bias_config_prefix(spec.name)}/analysis_config.json"}
 
 
+@contextlib.contextmanager
+def building_steps() -> Iterator[None]:
+    """Step arguments are built in a PipelineSession, which warns that it starts no jobs: quiet it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
+        yield
+
+
 def pipeline_definition(spec: ModelSpec, ctx: PipelineContext) -> BuiltPipeline:
     """Preprocess → [data-quality and bias checks] → Train → Evaluate → threshold check →
     RegisterModel (else Fail), as JSON."""
-    session = _session(ctx.region, ctx.artifacts_bucket)
+    session = offline_session(ctx.region, ctx.artifacts_bucket)
     session.uploads = {}
-    with warnings.catch_warnings():
-        # Step arguments are built in a PipelineSession, which warns that it starts no jobs.
-        warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
+    with building_steps():
         definition = _definition(spec, ctx)
     # Model Monitor's copy of a Clarify configuration (under a timestamped key) is uploaded as well;
     # only the files the steps read are declared.
@@ -227,7 +235,7 @@ def _check_job(ctx: PipelineContext, kind: str, check: PipelineCheck) -> CheckJo
         volume_kms_key=None if has_instance_storage(check.instance_type) else ctx.kms_key_arn,
         output_kms_key=ctx.kms_key_arn,
         base_job_name=f"{ctx.job_prefix}-{kind}",
-        sagemaker_session=_session(ctx.region, ctx.artifacts_bucket),
+        sagemaker_session=offline_session(ctx.region, ctx.artifacts_bucket),
         network_config=_network(ctx),
     )
 
@@ -301,7 +309,7 @@ def _registered_baselines(steps: dict[str, QualityCheckStep | ClarifyCheckStep])
 
 
 def _definition(spec: ModelSpec, ctx: PipelineContext) -> str:
-    session = _session(ctx.region, ctx.artifacts_bucket)
+    session = offline_session(ctx.region, ctx.artifacts_bucket)
     base = f"s3://{ctx.artifacts_bucket}/{spec.name}"
     network = (
         {"subnets": list(ctx.subnet_ids), "security_group_ids": list(ctx.security_group_ids)} if ctx.subnet_ids else {}

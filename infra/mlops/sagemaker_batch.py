@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 # The adapter sets the SDK up for offline use (no instance metadata, no telemetry, no banner),
 # which must happen before any sagemaker module is imported.
-from .sagemaker_adapter import _session, has_instance_storage  # isort: skip
+from .sagemaker_adapter import building_steps, has_instance_storage, offline_session  # isort: skip
 
 from sagemaker.inputs import BatchDataCaptureConfig
 from sagemaker.model import Model
@@ -62,16 +61,14 @@ class _RegisteredModel(Model):
 
 def batch_pipeline_definition(spec: ModelSpec, ctx: BatchContext) -> str:
     """CreateModel → Transform (input prefix → encrypted output, optional capture), as JSON."""
-    with warnings.catch_warnings():
-        # Step arguments are built in a PipelineSession, which warns that it starts no jobs.
-        warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
+    with building_steps():
         return _definition(spec, ctx)
 
 
 def _definition(spec: ModelSpec, ctx: BatchContext) -> str:
     batch = spec.serving.batch
     assert batch is not None, "the spec requires serving.batch in mode 'batch'"
-    session = _session(ctx.region, ctx.artifacts_bucket)
+    session = offline_session(ctx.region, ctx.artifacts_bucket)
     # With custom job prefixes, SageMaker Pipelines names the model and the transform job
     # `<pipeline name>-<suffix>`: the execution role's permissions are scoped to that prefix.
     common = dict(
