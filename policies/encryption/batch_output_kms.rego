@@ -56,7 +56,7 @@ deny contains violation if {
 	pipeline := t.pipeline
 	step := t.step
 	some member, uri in _destinations(step)
-	not _stack_bucket(_bucket_of(uri))
+	count(lib.buckets_named(lib.s3_uri_bucket(uri))) == 0
 	violation := {
 		"resource": pipeline.urn,
 		"message": sprintf("Pipeline %s step %s must write only to a bucket of this stack (%s is %v)", [pipeline.name, step.Name, member, uri]),
@@ -76,33 +76,4 @@ _destinations(step) := {member: uri |
 	}
 	uri := lib.value_at(step, path)
 	uri != null
-}
-
-# The bucket of an `s3://bucket/key` URI; "" for anything else (a pipeline expression, a number).
-_bucket_of(uri) := bucket if {
-	is_string(uri)
-	bucket := split(trim_prefix(uri, "s3://"), "/")[0]
-	startswith(uri, "s3://")
-} else := ""
-
-# A bucket the stack declares: by its explicit name, its name prefix, or (auto-named) its
-# logical name followed by Pulumi's random suffix.
-_stack_bucket(name) if {
-	name != ""
-	some bucket in lib.resources_of("aws:s3/bucket:Bucket")
-	_named(bucket, name)
-}
-
-_named(bucket, name) if lib.string_at(bucket, ["inputs", "bucket"]) == name
-
-_named(bucket, name) if {
-	prefix := lib.string_at(bucket, ["inputs", "bucketPrefix"])
-	prefix != ""
-	startswith(name, prefix)
-}
-
-_named(bucket, name) if {
-	lib.string_at(bucket, ["inputs", "bucket"]) == ""
-	lib.string_at(bucket, ["inputs", "bucketPrefix"]) == ""
-	startswith(name, sprintf("%s-", [bucket.name]))
 }

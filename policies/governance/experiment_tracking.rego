@@ -17,7 +17,7 @@ _servers := lib.resources_of("aws:sagemaker/mlflowTrackingServer:MlflowTrackingS
 
 deny contains violation if {
 	some server in _servers
-	_bucket_of(lib.value_at(server, ["inputs", "artifactStoreUri"])) == ""
+	lib.s3_uri_bucket(lib.value_at(server, ["inputs", "artifactStoreUri"])) == ""
 	violation := {
 		"resource": server.urn,
 		"message": sprintf("MLflow tracking server %s must keep its artifacts in S3 (artifactStoreUri s3://<bucket>/<prefix>), not %v", [server.name, lib.value_at(server, ["inputs", "artifactStoreUri"])]),
@@ -26,9 +26,9 @@ deny contains violation if {
 
 deny contains violation if {
 	some server in _servers
-	bucket := _bucket_of(lib.value_at(server, ["inputs", "artifactStoreUri"]))
+	bucket := lib.s3_uri_bucket(lib.value_at(server, ["inputs", "artifactStoreUri"]))
 	bucket != ""
-	count(_stack_buckets(bucket)) == 0
+	count(lib.buckets_named(bucket)) == 0
 	violation := {
 		"resource": server.urn,
 		"message": sprintf("MLflow tracking server %s must keep its artifacts in a bucket this stack declares, whose encryption the gate can check; %s is not one", [server.name, bucket]),
@@ -37,8 +37,8 @@ deny contains violation if {
 
 deny contains violation if {
 	some server in _servers
-	bucket := _bucket_of(lib.value_at(server, ["inputs", "artifactStoreUri"]))
-	some declared in _stack_buckets(bucket)
+	bucket := lib.s3_uri_bucket(lib.value_at(server, ["inputs", "artifactStoreUri"]))
+	some declared in lib.buckets_named(bucket)
 	not _kms_encrypted(declared)
 	violation := {
 		"resource": server.urn,
@@ -55,35 +55,6 @@ deny contains violation if {
 		"resource": server.urn,
 		"message": sprintf("MLflow tracking server %s must not have its role %s granted the AWS managed policy %s; grant it the artifact prefix and the KMS key only", [server.name, role.name, arn]),
 	}
-}
-
-# The bucket of an `s3://bucket/key` URI; "" for anything else (an https:// store, a number).
-_bucket_of(uri) := bucket if {
-	is_string(uri)
-	startswith(uri, "s3://")
-	bucket := split(trim_prefix(uri, "s3://"), "/")[0]
-} else := ""
-
-# The stack's buckets the name can be: by explicit name, name prefix, or (auto-named) logical name
-# followed by Pulumi's random suffix.
-_stack_buckets(name) := [bucket |
-	name != ""
-	some bucket in lib.resources_of("aws:s3/bucket:Bucket")
-	_named(bucket, name)
-]
-
-_named(bucket, name) if lib.string_at(bucket, ["inputs", "bucket"]) == name
-
-_named(bucket, name) if {
-	prefix := lib.string_at(bucket, ["inputs", "bucketPrefix"])
-	prefix != ""
-	startswith(name, prefix)
-}
-
-_named(bucket, name) if {
-	lib.string_at(bucket, ["inputs", "bucket"]) == ""
-	lib.string_at(bucket, ["inputs", "bucketPrefix"]) == ""
-	startswith(name, sprintf("%s-", [bucket.name]))
 }
 
 _kms_encrypted(bucket) if {

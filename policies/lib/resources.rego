@@ -354,3 +354,32 @@ serving_model(name) := urn if {
 	urns := sort([r.urn | some r in resources_of("aws:sagemaker/model:Model"); r.model == name])
 	urn := urns[0]
 } else := model_urn(name)
+
+# The bucket of an `s3://bucket/key` URI; "" for anything else (a pipeline expression, an https:// URI, a number).
+s3_uri_bucket(uri) := bucket if {
+	is_string(uri)
+	startswith(uri, "s3://")
+	bucket := split(trim_prefix(uri, "s3://"), "/")[0]
+} else := ""
+
+# The stack's buckets a physical bucket name can be: by explicit name, name prefix, or (auto-named)
+# logical name followed by Pulumi's random suffix.
+buckets_named(name) := [bucket |
+	name != ""
+	some bucket in resources_of("aws:s3/bucket:Bucket")
+	_bucket_named(bucket, name)
+]
+
+_bucket_named(bucket, name) if string_at(bucket, ["inputs", "bucket"]) == name
+
+_bucket_named(bucket, name) if {
+	prefix := string_at(bucket, ["inputs", "bucketPrefix"])
+	prefix != ""
+	startswith(name, prefix)
+}
+
+_bucket_named(bucket, name) if {
+	string_at(bucket, ["inputs", "bucket"]) == ""
+	string_at(bucket, ["inputs", "bucketPrefix"]) == ""
+	startswith(name, sprintf("%s-", [bucket.name]))
+}
