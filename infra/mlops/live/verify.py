@@ -31,6 +31,7 @@ from typing import Any
 import boto3
 
 from .. import resources
+from ..resources import sagemaker_endpoint_configuration
 from ..offline import MOCK_ACCOUNT
 from ..files import write_atomically
 from ..plan import Plan, render_json
@@ -56,7 +57,7 @@ CHECKED_TYPES = (ENDPOINT, ENDPOINT_CONFIG, MODEL, KEY, ALARM, SCALING_TARGET, S
 Fields = resources.Fields
 VARIANT_FIELDS: Fields = resources.CATALOGUE[ENDPOINT_CONFIG].verify["variant"]
 # The planned and deployed lists of an endpoint configuration's variants, shadow variants included.
-VARIANT_LISTS = (("productionVariants", "ProductionVariants"), ("shadowProductionVariants", "ShadowProductionVariants"))
+VARIANT_LISTS = sagemaker_endpoint_configuration.VARIANT_LISTS
 ENDPOINT_CONFIG_FIELDS: Fields = resources.CATALOGUE[ENDPOINT_CONFIG].verify["resource"]
 MODEL_FIELDS: Fields = resources.CATALOGUE[MODEL].verify["resource"]
 KEY_FIELDS: Fields = resources.CATALOGUE[KEY].verify["resource"]

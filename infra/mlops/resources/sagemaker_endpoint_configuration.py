@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from .base import TF, Call, Fields, Read, ResourceType, Rule, Via
 
+# The configuration's lists of variants, as planned (pulumi input) and as DescribeEndpointConfig
+# answers them: the production variants, then the shadow variants.
+VARIANT_LISTS: tuple[tuple[str, str], ...] = (
+    ("productionVariants", "ProductionVariants"),
+    ("shadowProductionVariants", "ShadowProductionVariants"),
+)
 VARIANT_FIELDS: Fields = (
     ("instanceType", "InstanceType", "exact"),
     ("initialInstanceCount", "InitialInstanceCount", "number"),

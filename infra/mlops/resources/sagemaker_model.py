@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from .base import TF, Call, Fields, Read, ResourceType, Rule, Via
+from .sagemaker_endpoint_configuration import VARIANT_LISTS
+
+# Every variant's model, an A/B challenger's and a shadow's included, is named by a `[*]` entry.
+_NAMED_BY = tuple((f"{planned}[*].modelName", f"{answered}[*].ModelName") for planned, answered in VARIANT_LISTS)
 
 FIELDS: Fields = (
     ("primaryContainer.modelPackageName", "PrimaryContainer.ModelPackageName", "exact"),
@@ -27,12 +31,11 @@ RESOURCE = ResourceType(
     read=Read(
         "sagemaker",
         "DescribeModel",
-        # Every variant's model, an A/B challenger's and a shadow's included.
         by={"ModelName": Via(
             "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
-            input="productionVariants[*].modelName",
-            path="ProductionVariants[*].ModelName",
-            more=(("shadowProductionVariants[*].modelName", "ShadowProductionVariants[*].ModelName"),),
+            input=_NAMED_BY[0][0],
+            path=_NAMED_BY[0][1],
+            more=_NAMED_BY[1:],
         )},
     ),
 )
