@@ -13,16 +13,11 @@ import rego.v1
 
 import data.mlops.lib.resources as lib
 
-_job_type := "aws-native:sagemaker:ModelBiasJobDefinition"
-
-_schedule_types := {
-	"aws:sagemaker/monitoringSchedule:MonitoringSchedule",
-	"aws-native:sagemaker:MonitoringSchedule",
-}
+_job_types := {"aws-native:sagemaker:ModelBiasJobDefinition"}
 
 deny contains violation if {
 	some endpoint in _endpoints
-	count(_jobs(endpoint)) == 0
+	count(lib.monitors_of(endpoint, _job_types)) == 0
 	violation := {
 		"resource": endpoint.urn,
 		"message": sprintf("Endpoint %s of high-risk model %s must have a model-bias monitoring job definition; declare monitoring.bias (label, facets, ground_truth_s3_uri) in its spec", [endpoint.name, endpoint.model]),
@@ -31,9 +26,9 @@ deny contains violation if {
 
 deny contains violation if {
 	some endpoint in _endpoints
-	jobs := _jobs(endpoint)
+	jobs := lib.monitors_of(endpoint, _job_types)
 	count(jobs) > 0
-	not _scheduled(jobs)
+	not lib.scheduled(jobs)
 	violation := {
 		"resource": endpoint.urn,
 		"message": sprintf("Endpoint %s of high-risk model %s must run its model-bias job definition on a monitoring schedule; set monitoring.bias.enabled: true in its spec", [endpoint.name, endpoint.model]),
@@ -47,31 +42,3 @@ _endpoints := [endpoint |
 	lib.value_at(lib.model_spec(endpoint.model), ["metadata", "risk_tier"]) == "high"
 	lib.instance_backed_endpoint(endpoint)
 ]
-
-_jobs(endpoint) := [job |
-	some job in lib.resources_of(_job_type)
-	_watches(job, endpoint)
-]
-
-_watches(job, endpoint) if lib.depends_on(job, endpoint)
-
-_watches(job, endpoint) if {
-	name := lib.string_at(endpoint, ["inputs", "name"])
-	name != ""
-	lib.string_at(job, ["inputs", "modelBiasJobInput", "endpointInput", "endpointName"]) == name
-}
-
-_scheduled(jobs) if {
-	some job in jobs
-	some schedule in lib.all_resources
-	schedule.type in _schedule_types
-	_runs(schedule, job)
-}
-
-_runs(schedule, job) if lib.depends_on(schedule, job)
-
-_runs(schedule, job) if {
-	name := lib.string_at(job, ["inputs", "jobDefinitionName"])
-	name != ""
-	lib.string_at(schedule, ["inputs", "monitoringScheduleConfig", "monitoringJobDefinitionName"]) == name
-}

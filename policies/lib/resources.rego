@@ -383,3 +383,54 @@ _bucket_named(bucket, name) if {
 	string_at(bucket, ["inputs", "bucketPrefix"]) == ""
 	startswith(name, sprintf("%s-", [bucket.name]))
 }
+
+# The input key of each Model Monitor job definition type, where its endpoint input names the endpoint.
+_monitoring_input_keys := {
+	"aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": "dataQualityJobInput",
+	"aws-native:sagemaker:DataQualityJobDefinition": "dataQualityJobInput",
+	"aws-native:sagemaker:ModelQualityJobDefinition": "modelQualityJobInput",
+	"aws-native:sagemaker:ModelBiasJobDefinition": "modelBiasJobInput",
+	"aws-native:sagemaker:ModelExplainabilityJobDefinition": "modelExplainabilityJobInput",
+}
+
+_monitoring_schedule_types := {
+	"aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+	"aws-native:sagemaker:MonitoringSchedule",
+}
+
+# The job definitions of `types` that watch `endpoint`: linked by dependency, or by the endpoint
+# name their endpoint input holds (the pack's inputs may carry names rather than dependencies).
+monitors_of(endpoint, types) := [job |
+	some job in all_resources
+	job.type in types
+	_watches(job, endpoint)
+]
+
+_watches(job, endpoint) if depends_on(job, endpoint)
+
+_watches(job, endpoint) if {
+	name := string_at(endpoint, ["inputs", "name"])
+	name != ""
+	string_at(job, ["inputs", _monitoring_input_keys[job.type], "endpointInput", "endpointName"]) == name
+}
+
+# Whether a monitoring schedule runs one of the jobs: by dependency, or by the job definition's name.
+scheduled(jobs) if {
+	some job in jobs
+	some schedule in all_resources
+	schedule.type in _monitoring_schedule_types
+	_runs(schedule, job)
+}
+
+_runs(schedule, job) if depends_on(schedule, job)
+
+_runs(schedule, job) if {
+	name := _job_definition_name(job)
+	name != ""
+	string_at(schedule, ["inputs", "monitoringScheduleConfig", "monitoringJobDefinitionName"]) == name
+}
+
+# pulumi-aws names a job definition `name`, the Cloud Control schema `jobDefinitionName`.
+_job_definition_name(job) := string_at(job, ["inputs", "name"]) if startswith(job.type, "aws:")
+
+_job_definition_name(job) := string_at(job, ["inputs", "jobDefinitionName"]) if startswith(job.type, "aws-native:")

@@ -18,15 +18,10 @@ _job_types := {
 	"aws-native:sagemaker:DataQualityJobDefinition",
 }
 
-_schedule_types := {
-	"aws:sagemaker/monitoringSchedule:MonitoringSchedule",
-	"aws-native:sagemaker:MonitoringSchedule",
-}
-
 # Serverless endpoints are exempt: Model Monitor does not support Serverless Inference.
 deny contains violation if {
 	some endpoint in _endpoints
-	count(_jobs(endpoint)) == 0
+	count(lib.monitors_of(endpoint, _job_types)) == 0
 	violation := {
 		"resource": endpoint.urn,
 		"message": sprintf("Endpoint %s must have a data-quality monitoring job definition", [endpoint.name]),
@@ -35,9 +30,9 @@ deny contains violation if {
 
 deny contains violation if {
 	some endpoint in _endpoints
-	jobs := _jobs(endpoint)
+	jobs := lib.monitors_of(endpoint, _job_types)
 	count(jobs) > 0
-	not _scheduled(jobs)
+	not lib.scheduled(jobs)
 	violation := {
 		"resource": endpoint.urn,
 		"message": sprintf("Endpoint %s must run its data-quality monitoring job on a monitoring schedule", [endpoint.name]),
@@ -49,36 +44,3 @@ _endpoints := [endpoint |
 	some endpoint in lib.resources_of("aws:sagemaker/endpoint:Endpoint")
 	lib.instance_backed_endpoint(endpoint)
 ]
-
-_jobs(endpoint) := [job |
-	some job in lib.all_resources
-	job.type in _job_types
-	_monitors(job, endpoint)
-]
-
-_monitors(job, endpoint) if lib.depends_on(job, endpoint)
-
-_monitors(job, endpoint) if {
-	name := lib.string_at(endpoint, ["inputs", "name"])
-	name != ""
-	lib.string_at(job, ["inputs", "dataQualityJobInput", "endpointInput", "endpointName"]) == name
-}
-
-_scheduled(jobs) if {
-	some job in jobs
-	some schedule in lib.all_resources
-	schedule.type in _schedule_types
-	_runs(schedule, job)
-}
-
-_runs(schedule, job) if lib.depends_on(schedule, job)
-
-_runs(schedule, job) if {
-	name := _job_name(job)
-	name != ""
-	lib.string_at(schedule, ["inputs", "monitoringScheduleConfig", "monitoringJobDefinitionName"]) == name
-}
-
-_job_name(job) := lib.string_at(job, ["inputs", "name"]) if job.type == "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
-
-_job_name(job) := lib.string_at(job, ["inputs", "jobDefinitionName"]) if job.type == "aws-native:sagemaker:DataQualityJobDefinition"
