@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import pytest
 
+from mlops.live.seed import create_requests
 from tests.conftest import copy_project
 
 REGION = "eu-west-1"
@@ -348,40 +349,6 @@ class Deployed:
         self.names[config["name"]] = name
 
     def alarm_arguments(self, alarm: dict[str, Any]) -> dict[str, Any]:
-        inputs = self.live(alarm["inputs"])
-        arguments = {
-            "AlarmName": inputs["name"], "AlarmDescription": inputs.get("alarmDescription", ""),
-            "ComparisonOperator": inputs["comparisonOperator"], "EvaluationPeriods": inputs["evaluationPeriods"],
-            "TreatMissingData": inputs.get("treatMissingData", "missing"),
-            "AlarmActions": inputs.get("alarmActions", []), "OKActions": inputs.get("okActions", []),
-            **{api: inputs[name] for name, api in (
-                ("statistic", "Statistic"), ("extendedStatistic", "ExtendedStatistic"), ("datapointsToAlarm", "DatapointsToAlarm"),
-                ("thresholdMetricId", "ThresholdMetricId"), ("period", "Period"), ("namespace", "Namespace"),
-                ("metricName", "MetricName"),
-            ) if name in inputs},
-        }
-        if "threshold" in inputs:
-            arguments["Threshold"] = float(inputs["threshold"])
-        if "metricQueries" in inputs:
-            # pulumi-aws's metric_queries are PutMetricAlarm's Metrics; a query's `metric` block holds both
-            # the MetricStat (period, stat, unit) and the Metric it reads (resources/cloudwatch_metric_alarm.py).
-            arguments["Metrics"] = [_metric_query(query) for query in inputs["metricQueries"]]
-        else:
-            arguments["Dimensions"] = [{"Name": k, "Value": v} for k, v in inputs.get("dimensions", {}).items()]
-        return arguments
-
-
-def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
-    """One pulumi-aws metric query as a PutMetricAlarm MetricDataQuery."""
-    result: dict[str, Any] = {"Id": query["id"]}
-    for name, api in (("expression", "Expression"), ("label", "Label"), ("returnData", "ReturnData"),
-                      ("period", "Period"), ("accountId", "AccountId")):
-        if name in query:
-            result[api] = query[name]
-    metric = query.get("metric")
-    if metric:
-        read = {"MetricName": metric["metricName"], "Namespace": metric["namespace"],
-                "Dimensions": [{"Name": k, "Value": v} for k, v in metric.get("dimensions", {}).items()]}
-        result["MetricStat"] = {"Metric": read, "Period": metric["period"], "Stat": metric["stat"],
-                                **({"Unit": metric["unit"]} if "unit" in metric else {})}
-    return result
+        """The PutMetricAlarm request the alarm's inputs become (the resource catalogue's translation,
+        metric-math queries included), with the deployed names."""
+        return self.live(create_requests(alarm)[0].request.params)
