@@ -9,8 +9,9 @@ import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
 from .. import sagemaker_adapter
-from ..specs.model import PRIMARY_VARIANT, FeatureType, ModelSpec
+from ..specs.model import FeatureType, ModelSpec
 from ..specs.stack import Network
+from .serving import variant_suffix
 
 # Where the monitoring container finds its input and writes its report.
 _INPUT_PATH = "/opt/ml/processing/input"
@@ -284,8 +285,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         variants = spec.serving.production_variants if endpoint is not None else []
         for variant in variants:
-            # The primary variant keeps the names it had before variants existed, as in Serving.
-            suffix = "" if variant == PRIMARY_VARIANT else f"-{variant}"
+            suffix = variant_suffix(variant)
             aws.cloudwatch.MetricAlarm(
                 f"{name}-4xx-alarm{suffix}",
                 name=pulumi.Output.concat(endpoint, f"{suffix}-4xx"),

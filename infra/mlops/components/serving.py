@@ -19,6 +19,12 @@ _TRAFFIC_TYPES = {
 }
 
 
+def variant_suffix(variant: str) -> str:
+    """What a variant adds to the logical and alarm names of its resources; the primary adds nothing,
+    so an endpoint that gains a shadow, or an A/B test whose champion is named `primary`, keeps its resources."""
+    return "" if variant == PRIMARY_VARIANT else f"-{variant}"
+
+
 @dataclass(frozen=True)
 class EndpointVariant:
     """One variant of the endpoint as SageMaker runs it: its model, instances and share of the traffic."""
@@ -34,9 +40,7 @@ class EndpointVariant:
 
     @property
     def suffix(self) -> str:
-        """What the variant adds to logical and alarm names; the primary adds nothing, so an endpoint
-        that gains a shadow, or an A/B test whose champion is named `primary`, keeps its resources."""
-        return "" if self.name == PRIMARY_VARIANT else f"-{self.name}"
+        return variant_suffix(self.name)
 
 
 def endpoint_variants(spec: ModelSpec) -> list[EndpointVariant]:
